@@ -1,0 +1,85 @@
+"""Writing outputs so that a failure never leaves a half-written file behind.
+
+Every stage writes through :func:`atomic_write` (or the helpers built on it): the content goes
+to a temporary file in the same folder, which is renamed over the target only when complete.
+Several outputs of one stage are written with :class:`OutputSet`, which renames them all at the
+end, or removes every temporary file if anything fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it onto ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(target: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text (LF line ends) atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_csv(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write a CSV (UTF-8, no index, LF line ends) atomically."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+
+
+class OutputSet:
+    """Stage several outputs and publish them together.
+
+    >>> with OutputSet() as out:                          # doctest: +SKIP
+    ...     out.csv("results/a.csv", frame)
+    ...     out.text("results/b.txt", "hello")
+    Nothing appears under the targets unless the whole block succeeds.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+
+    def path(self, target: str | os.PathLike[str]) -> Path:
+        """A temporary path to write ``target``'s content to; published on exit."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        self._staged.append((Path(tmp), target))
+        return Path(tmp)
+
+    def text(self, target: str | os.PathLike[str], text: str) -> None:
+        self.path(target).write_text(text, encoding="utf-8", newline="\n")
+
+    def csv(self, target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+        frame.to_csv(self.path(target), index=False, lineterminator="\n")
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            for tmp, target in self._staged:
+                os.replace(tmp, target)
+        for tmp, _ in self._staged:
+            if tmp.exists():
+                tmp.unlink()
+        self._staged.clear()
