@@ -1,0 +1,25 @@
+# qualflow: team-based thematic analysis of interview transcripts, from raw transcripts to a
+# manuscript's figures and tables.  Run:  snakemake --cores 4
+# Another study folder:  snakemake -s <repo>/Snakefile --directory <study> --cores 4
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/codings.smk"
+include: "workflow/rules/qdpx.smk"
+include: "workflow/rules/agreement.smk"
+include: "workflow/rules/reconcile.smk"
+include: "workflow/rules/themes.smk"
+include: "workflow/rules/notebooks.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,45 @@
+"""The ``qualflow`` command: utilities around the Snakemake pipeline.
+
+    qualflow simulate --out DIR [--scale N] [--seed S]   write a synthetic study into DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import InputError
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from .simulate import simulate_study
+
+    out = Path(args.out)
+    simulate_study(out, scale=args.scale, seed=args.seed)
+    config = out / "config.yaml"
+    if args.config and not config.exists():
+        shutil.copyfile(args.config, config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qualflow", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("simulate", help="write a seeded synthetic study (data/) into a folder")
+    sim.add_argument("--out", required=True, help="study folder to create")
+    sim.add_argument("--scale", type=int, default=1, help="1 = demo study; 100 = ~3,000 transcripts")
+    sim.add_argument("--seed", type=int, default=2019)
+    sim.add_argument("--config", help="a config.yaml to copy into the study folder")
+    sim.set_defaults(func=_simulate)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except InputError as err:
+        print(f"qualflow: bad input: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Running a library stage from a Snakemake ``script:`` with one clear failure message.
+
+Every rule's script is three lines: it names the library function and passes it the rule's
+inputs, outputs and params. :func:`run_stage` sends the library's log to the rule's ``log:``
+file and turns bad input into one line — file, row, problem — on the terminal and in the log,
+instead of a Python traceback that buries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+
+def configure_logging(log_file: str | Path | None) -> None:
+    """Log INFO and above to ``log_file`` (and WARNING and above to stderr)."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    fmt = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
+        file_handler.setFormatter(fmt)
+        root.addHandler(file_handler)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(fmt)
+    root.addHandler(console)
+
+
+def run_stage(smk: Any, stage: Callable[[], None]) -> None:
+    """Run ``stage()`` for the Snakemake job ``smk``; on bad input print one line and exit 1."""
+    log_file = smk.log[0] if len(smk.log) else None
+    configure_logging(log_file)
+    try:
+        stage()
+    except InputError as err:
+        logging.getLogger("qualflow").error("%s", err)
+        print(f"qualflow: bad input: {err}", file=sys.stderr)
+        sys.exit(1)

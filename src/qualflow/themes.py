@@ -1,0 +1,911 @@
+"""Themes: frequency by wave, primacy, importance, co-occurrence and exemplar quotes.
+
+The demo study weighed its themes by *frequency* (how many participants raised a theme) and
+*primacy* (what people raised first when asked about their challenges), over three interview
+waves, following Braun & Clarke's (2006) thematic analysis. This module computes the tables a
+team otherwise builds by hand, from the consensus codings (``results/consensus/codings.csv``),
+the units (``results/clean/units.csv``), the interviews table and the codebook. The output
+columns are fixed in ``docs/files.md`` (section Themes).
+
+Choices made here, stated once:
+
+- A theme is *raised* by a participant in a wave when at least one consensus unit of that
+  participant's transcript in that wave carries a code of the theme.
+- The denominator of a wave is the number of participants with a *recorded* transcript in that
+  wave (for ``all``: with any recorded transcript). A participant who left before wave 3 is not
+  counted as not raising a theme at wave 3.
+- Primacy ranks count from the first interviewer turn that matches the prompt regex. A
+  transcript in which the prompt never matches is left out of the ranking (it does not count
+  from the start) and is not counted in ``prompt_found``; with no prompt every transcript counts
+  from its first turn and ``prompt_found`` is the number of transcripts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .codebook import LEVELS, load_codebook
+from .errors import InputError, csv_row_number
+from .io import OutputSet
+from .study import read_interviews, read_table
+
+ALL_WAVES = "all"
+
+CONSENSUS_COLUMNS = [
+    "unit_id",
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "turn",
+    "speaker",
+    "code",
+    "subtheme",
+    "category",
+    "source",
+]
+UNIT_COLUMNS = [
+    "unit_id",
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "turn",
+    "speaker",
+    "start",
+    "end",
+    "text",
+    "n_words",
+]
+FREQUENCY_COLUMNS = [
+    "level",
+    "theme",
+    "category",
+    "wave",
+    "n_participants",
+    "n_interviewed",
+    "pct_participants",
+    "n_transcripts",
+    "n_units",
+    "n_words",
+]
+MATRIX_COLUMNS = ["participant_id", "subtheme", "category", "wave", "n_units"]
+PRIMACY_BY_TRANSCRIPT_COLUMNS = [
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "subtheme",
+    "first_turn",
+    "rank",
+]
+PRIMACY_COLUMNS = [
+    "subtheme",
+    "category",
+    "n_transcripts",
+    "mean_rank",
+    "median_rank",
+    "n_first",
+    "prompt_found",
+]
+IMPORTANCE_COLUMNS = [
+    "subtheme",
+    "category",
+    "frequency",
+    "primacy",
+    "weight_frequency",
+    "weight_primacy",
+    "importance",
+    "rank_in_category",
+]
+COOCCURRENCE_COLUMNS = ["subtheme_a", "subtheme_b", "n_units", "n_transcripts", "jaccard_units"]
+EXEMPLAR_COLUMNS = [
+    "subtheme",
+    "category",
+    "unit_id",
+    "participant_id",
+    "wave",
+    "attribution",
+    "quote",
+    "n_words",
+    "rule",
+    "score",
+]
+OUTPUT_FILES = {
+    "frequency": "theme_frequency_by_wave.csv",
+    "matrix": "participant_theme_matrix.csv",
+    "primacy_by_transcript": "primacy_by_transcript.csv",
+    "primacy": "primacy.csv",
+    "importance": "theme_importance.csv",
+    "cooccurrence": "cooccurrence.csv",
+    "exemplars": "exemplars.csv",
+}
+WEIGHT_KEYS = ("frequency", "primacy")
+
+#: The exemplar rule in words, for notebooks and method sections to quote.
+EXEMPLAR_RULE = (
+    "For each subtheme, the candidate quotes are participant turns that both coders coded "
+    "with a code of the subtheme (consensus source 'agreed') and that are {min_words} to "
+    "{max_words} words long. Each candidate is scored by the cosine similarity of its TF-IDF "
+    "vector to the centroid of the subtheme's other coded units; the highest score wins, ties "
+    "going to the earlier unit (participant, wave, turn). When no candidate exists, every "
+    "consensus unit of the subtheme is a candidate (rule 'tfidf-any'). A unit named as the "
+    "subtheme's exemplar in the codebook overrides the rule (rule 'codebook')."
+)
+
+# Fixed TF-IDF settings, so the exemplar choice is reproducible (Salton & Buckley 1988).
+_TFIDF_SETTINGS = {
+    "lowercase": True,
+    "stop_words": "english",
+    "token_pattern": r"(?u)\b[^\W\d_][^\W\d_]+\b",  # words of 2+ letters; no digits/placeholders
+    "ngram_range": (1, 1),
+    "sublinear_tf": True,
+    "smooth_idf": True,
+    "norm": "l2",
+}
+_DECIMALS = 12  # scores are compared after rounding, so float noise never breaks a tie
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _subthemes(codebook: pd.DataFrame) -> pd.DataFrame:
+    """Subthemes in codebook order with their category (one row each)."""
+    return codebook[["subtheme", "category"]].drop_duplicates("subtheme").reset_index(drop=True)
+
+
+def _themes(codebook: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Themes at ``level`` in codebook order, columns ``theme`` and ``category``."""
+    frame = codebook[[level, "category"]].drop_duplicates(level).reset_index(drop=True)
+    return frame.rename(columns={level: "theme"})[["theme", "category"]]
+
+
+def _unknown_code_error(codes: pd.Series, codebook: pd.DataFrame) -> None:
+    unknown = codes[~codes.isin(codebook["code"])]
+    if not unknown.empty:
+        i = unknown.index[0]
+        raise InputError(
+            None,
+            f"code {unknown.iloc[0]!r} is not in the codebook",
+            row=csv_row_number(i) if isinstance(i, (int, np.integer)) else None,
+        )
+
+
+def _coded(consensus: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Consensus rows with ints for ids and the codebook's subtheme and category per code.
+
+    The codebook is authoritative for the hierarchy; an unknown code is an error.
+    """
+    _unknown_code_error(consensus["code"], codebook)
+    hierarchy = codebook.set_index("code")[["subtheme", "category"]]
+    out = consensus[["unit_id", "transcript_id", "participant_id", "wave", "turn", "code"]].copy()
+    for column in ("participant_id", "wave", "turn"):
+        out[column] = out[column].astype("int64")
+    out["subtheme"] = out["code"].map(hierarchy["subtheme"])
+    out["category"] = out["code"].map(hierarchy["category"])
+    if "source" in consensus.columns:
+        out["source"] = consensus["source"].astype(str)
+    return out
+
+
+def _recorded(interviews: pd.DataFrame) -> pd.DataFrame:
+    """Recorded interviews: participant_id, wave (ints) and transcript_id."""
+    rec = interviews[interviews["recorded"].astype(bool)]
+    out = rec[["participant_id", "wave", "transcript_id"]].copy()
+    out["participant_id"] = out["participant_id"].astype("int64")
+    out["wave"] = out["wave"].astype("int64")
+    return out.sort_values(["participant_id", "wave"]).reset_index(drop=True)
+
+
+def _unit_order(units: pd.DataFrame) -> pd.DataFrame:
+    """Units with int ids, sorted in reading order (participant, wave, turn)."""
+    out = units.copy()
+    for column in ("participant_id", "wave", "turn", "n_words"):
+        out[column] = out[column].astype("int64")
+    out["text"] = out["text"].fillna("").astype(str)
+    return out.sort_values(["participant_id", "wave", "turn"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _wave_sort_key(wave: object) -> tuple[int, int]:
+    return (1, 0) if wave == ALL_WAVES else (0, int(wave))
+
+
+# --------------------------------------------------------------------------------------------
+# Frequency
+# --------------------------------------------------------------------------------------------
+
+
+def frequency_by_wave(
+    consensus: pd.DataFrame,
+    units: pd.DataFrame,
+    interviews: pd.DataFrame,
+    codebook: pd.DataFrame,
+) -> pd.DataFrame:
+    """How many participants raised each theme, per wave and over all waves.
+
+    One row per level (code, subtheme, category) × theme (codebook order) × wave (1, 2, …,
+    then ``all``); themes never raised appear with zeros. ``n_participants`` counts
+    participants with at least one consensus unit of the theme; ``n_interviewed`` counts
+    participants with a recorded transcript in that wave (for ``all``: any recorded
+    transcript), so a participant who left before a wave is not counted as absent;
+    ``pct_participants`` = 100 · n_participants / n_interviewed (empty when nobody was
+    interviewed in a scheduled wave). ``n_units`` counts distinct units and ``n_words`` sums
+    their ``n_words`` once per unit, so a unit coded twice within one theme counts once.
+    """
+    coded = _coded(consensus, codebook)
+    words = _unit_order(units).set_index("unit_id")["n_words"]
+    missing = coded.loc[~coded["unit_id"].isin(words.index), "unit_id"]
+    if not missing.empty:
+        raise InputError(None, f"consensus unit {missing.iloc[0]!r} is not in units.csv")
+    coded["n_words"] = coded["unit_id"].map(words).astype("int64")
+    recorded = _recorded(interviews)
+    waves = sorted(
+        set(interviews["wave"].astype("int64")) | set(recorded["wave"]) | set(coded["wave"])
+    )
+    denominators = {w: recorded.loc[recorded["wave"] == w, "participant_id"].nunique() for w in waves}
+    denominators[ALL_WAVES] = recorded["participant_id"].nunique()
+
+    parts = []
+    for level in LEVELS:
+        themes = _themes(codebook, level)
+        theme_of = codebook.set_index("code")[level]
+        rows = coded.assign(theme=coded["code"].map(theme_of))
+        for wave in [*waves, ALL_WAVES]:
+            in_wave = rows if wave == ALL_WAVES else rows[rows["wave"] == wave]
+            counts = _theme_counts(in_wave)
+            frame = themes.merge(counts, on="theme", how="left")
+            frame.insert(0, "level", level)
+            frame["wave"] = wave
+            frame["n_interviewed"] = denominators[wave]
+            parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
+    count_columns = ["n_participants", "n_transcripts", "n_units", "n_words"]
+    out[count_columns] = out[count_columns].fillna(0).astype("int64")
+    out["n_interviewed"] = out["n_interviewed"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * out["n_participants"] / out["n_interviewed"].replace(0, np.nan)
+    out["pct_participants"] = pct.astype(float)
+    out["wave"] = out["wave"].astype(object)
+    return _sort_frequency(out, codebook)[FREQUENCY_COLUMNS]
+
+
+def _theme_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Participants, transcripts, distinct units and their words per theme."""
+    if rows.empty:
+        return pd.DataFrame(
+            columns=["theme", "n_participants", "n_transcripts", "n_units", "n_words"]
+        )
+    distinct = rows.drop_duplicates(["theme", "unit_id"])
+    grouped = distinct.groupby("theme", sort=False)
+    return pd.DataFrame(
+        {
+            "n_participants": grouped["participant_id"].nunique(),
+            "n_transcripts": grouped["transcript_id"].nunique(),
+            "n_units": grouped["unit_id"].nunique(),
+            "n_words": grouped["n_words"].sum(),
+        }
+    ).reset_index()
+
+
+def _sort_frequency(frame: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    level_rank = {level: i for i, level in enumerate(LEVELS)}
+    theme_rank = {}
+    for level in LEVELS:
+        for i, theme in enumerate(_themes(codebook, level)["theme"]):
+            theme_rank[(level, theme)] = i
+    key = pd.DataFrame(
+        {
+            "l": frame["level"].map(level_rank),
+            "t": [theme_rank[(lv, th)] for lv, th in zip(frame["level"], frame["theme"])],
+            "w": [_wave_sort_key(w) for w in frame["wave"]],
+        }
+    )
+    order = key.sort_values(["l", "t", "w"], kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def participant_theme_matrix(
+    consensus: pd.DataFrame, interviews: pd.DataFrame, codebook: pd.DataFrame
+) -> pd.DataFrame:
+    """The framework matrix: units per participant × subtheme × recorded wave, zeros included.
+
+    Only waves in which the participant has a recorded transcript appear, so an empty cell
+    means "interviewed and did not raise it", never "not interviewed". Rows are sorted by
+    participant, wave and subtheme (codebook order).
+    """
+    coded = _coded(consensus, codebook)
+    counts = (
+        coded.drop_duplicates(["unit_id", "subtheme"])
+        .groupby(["participant_id", "wave", "subtheme"])["unit_id"]
+        .nunique()
+        .rename("n_units")
+        .reset_index()
+    )
+    subthemes = _subthemes(codebook).reset_index(names="order")
+    grid = _recorded(interviews)[["participant_id", "wave"]].merge(subthemes, how="cross")
+    out = grid.merge(counts, on=["participant_id", "wave", "subtheme"], how="left")
+    out["n_units"] = out["n_units"].fillna(0).astype("int64")
+    out = out.sort_values(["participant_id", "wave", "order"], kind="stable")
+    return out[MATRIX_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Primacy
+# --------------------------------------------------------------------------------------------
+
+
+def _compile_prompt(prompt: str | None) -> re.Pattern[str] | None:
+    if prompt is None or not str(prompt).strip():
+        return None
+    try:
+        return re.compile(prompt)
+    except re.error as err:
+        raise InputError(
+            None, f"primacy prompt {prompt!r} is not a valid regular expression ({err})",
+            element="themes.primacy_prompt",
+        ) from None
+
+
+def prompt_turns(units: pd.DataFrame, prompt: str | None) -> pd.Series:
+    """Per transcript, the turn ranks count from: the first interviewer turn matching ``prompt``.
+
+    With no prompt (None or blank) every transcript starts at its first turn. Transcripts in
+    which the prompt never matches are absent from the result.
+    """
+    ordered = _unit_order(units)
+    regex = _compile_prompt(prompt)
+    if regex is None:
+        return ordered.groupby("transcript_id", sort=False)["turn"].min()
+    asked = ordered[ordered["speaker"] == "interviewer"]
+    asked = asked[asked["text"].map(lambda text: regex.search(text) is not None)]
+    return asked.groupby("transcript_id", sort=False)["turn"].min()
+
+
+def primacy(
+    consensus: pd.DataFrame,
+    units: pd.DataFrame,
+    codebook: pd.DataFrame,
+    prompt: str | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank subthemes by the order they were raised after the prompt (primacy).
+
+    In each transcript the count starts at the first interviewer turn whose text matches the
+    regular expression ``prompt`` (with no prompt: at the start of the transcript). Each
+    subtheme coded at or after that turn gets ``first_turn`` = the earliest such turn, and
+    subthemes are ranked 1, 2, … by ``first_turn``; subthemes first raised in the same turn
+    are ordered by the codebook. A transcript in which the prompt never matches is skipped
+    (not counted from the start), and ``prompt_found`` — the same number on every summary row
+    — counts the transcripts of ``units`` in which it matched.
+
+    Returns ``(primacy_by_transcript, summary)``: the summary has, per subtheme (all of the
+    codebook), the number of transcripts where it was raised after the prompt, the mean and
+    median rank over those transcripts (empty when never raised) and ``n_first``, how often
+    it was raised first.
+    """
+    starts = prompt_turns(units, prompt)
+    coded = _coded(consensus, codebook)
+    order = {name: i for i, name in enumerate(_subthemes(codebook)["subtheme"])}
+    coded["start_turn"] = coded["transcript_id"].map(starts)
+    after = coded[coded["start_turn"].notna() & (coded["turn"] >= coded["start_turn"])]
+    firsts = (
+        after.groupby(["transcript_id", "participant_id", "wave", "subtheme"], as_index=False)[
+            "turn"
+        ]
+        .min()
+        .rename(columns={"turn": "first_turn"})
+    )
+    firsts["order"] = firsts["subtheme"].map(order)
+    firsts = firsts.sort_values(
+        ["participant_id", "wave", "transcript_id", "first_turn", "order"], kind="stable"
+    )
+    firsts["rank"] = firsts.groupby("transcript_id", sort=False).cumcount() + 1
+    by_transcript = firsts[PRIMACY_BY_TRANSCRIPT_COLUMNS].reset_index(drop=True)
+    for column in ("participant_id", "wave", "first_turn", "rank"):
+        by_transcript[column] = by_transcript[column].astype("int64")
+    return by_transcript, _primacy_summary(by_transcript, codebook, len(starts))
+
+
+def _primacy_summary(
+    by_transcript: pd.DataFrame, codebook: pd.DataFrame, prompt_found: int
+) -> pd.DataFrame:
+    grouped = by_transcript.groupby("subtheme")["rank"]
+    stats = pd.DataFrame(
+        {
+            "n_transcripts": grouped.size(),
+            "mean_rank": grouped.mean(),
+            "median_rank": grouped.median(),
+            "n_first": grouped.apply(lambda ranks: int((ranks == 1).sum())),
+        }
+    ).reset_index()
+    out = _subthemes(codebook).merge(stats, on="subtheme", how="left")
+    out["n_transcripts"] = out["n_transcripts"].fillna(0).astype("int64")
+    out["n_first"] = out["n_first"].fillna(0).astype("int64")
+    out["mean_rank"] = out["mean_rank"].astype(float)
+    out["median_rank"] = out["median_rank"].astype(float)
+    out["prompt_found"] = int(prompt_found)
+    return out[PRIMACY_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Importance
+# --------------------------------------------------------------------------------------------
+
+
+def normalise_weights(weights: Mapping[str, float]) -> tuple[float, float]:
+    """``(w_frequency, w_primacy)`` scaled to sum to 1; a missing key counts as 0.
+
+    Unknown keys, negative or non-numeric weights, or weights summing to 0 are errors.
+    """
+    unknown = sorted(set(weights) - set(WEIGHT_KEYS))
+    if unknown:
+        raise InputError(
+            None,
+            f"unknown importance weight(s) {', '.join(map(str, unknown))}; "
+            f"expected {' and '.join(WEIGHT_KEYS)}",
+            element="themes.importance_weights",
+        )
+    values = []
+    for key in WEIGHT_KEYS:
+        raw = weights.get(key, 0.0)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = float("nan")
+        if not np.isfinite(value) or value < 0:
+            raise InputError(
+                None,
+                f"weight {key} must be a number ≥ 0, not {raw!r}",
+                element="themes.importance_weights",
+            )
+        values.append(value)
+    total = sum(values)
+    if total <= 0:
+        raise InputError(
+            None, "importance weights must not all be 0", element="themes.importance_weights"
+        )
+    return values[0] / total, values[1] / total
+
+
+def rescale_primacy(mean_rank: pd.Series, n_subthemes: int) -> pd.Series:
+    """Mean rank on a 0–1 scale: 1 − (mean_rank − 1)/(n_subthemes − 1), 1 = always first.
+
+    ``n_subthemes`` (the codebook's count) is the largest rank possible. A subtheme never
+    raised after the prompt (mean rank empty) scores 0: it gave no evidence of primacy. With a
+    single subtheme, any raised subtheme scores 1.
+    """
+    mean_rank = mean_rank.astype(float)
+    if n_subthemes <= 1:
+        scaled = pd.Series(1.0, index=mean_rank.index)
+    else:
+        scaled = 1.0 - (mean_rank - 1.0) / (n_subthemes - 1)
+    return scaled.where(mean_rank.notna(), 0.0).clip(0.0, 1.0)
+
+
+def theme_importance(
+    frequency: pd.DataFrame,
+    primacy_summary: pd.DataFrame,
+    codebook: pd.DataFrame,
+    weights: Mapping[str, float],
+) -> pd.DataFrame:
+    """Balance frequency and primacy into one importance score per subtheme.
+
+    ``frequency`` is the share (0–1) of participants who raised the subtheme over all waves
+    (``n_participants / n_interviewed`` at wave ``all``); ``primacy`` is the rescaled mean
+    rank (:func:`rescale_primacy`, 0 when never raised after the prompt). With the weights
+    normalised to sum 1, ``importance = w_f · frequency + w_p · primacy``. Subthemes are
+    ranked within their category by importance, highest first; equal scores share a rank
+    (competition ranking 1, 2, 2, 4) and are listed in codebook order.
+    """
+    w_frequency, w_primacy = normalise_weights(weights)
+    subthemes = _subthemes(codebook).reset_index(names="order")
+    overall = frequency[
+        (frequency["level"] == "subtheme") & (frequency["wave"].astype(str) == ALL_WAVES)
+    ]
+    share = overall.set_index("theme").eval("n_participants / n_interviewed")
+    share = share.where(np.isfinite(share), 0.0)
+    mean_rank = primacy_summary.set_index("subtheme")["mean_rank"]
+    for name, table in (("theme frequency", share), ("primacy summary", mean_rank)):
+        missing = subthemes.loc[~subthemes["subtheme"].isin(table.index), "subtheme"]
+        if not missing.empty:
+            raise InputError(None, f"the {name} has no row for subtheme {missing.iloc[0]!r}")
+    out = subthemes.copy()
+    out["frequency"] = out["subtheme"].map(share).astype(float)
+    rescaled = rescale_primacy(out["subtheme"].map(mean_rank), len(subthemes))
+    out["primacy"] = rescaled.astype(float)
+    out["weight_frequency"] = w_frequency
+    out["weight_primacy"] = w_primacy
+    out["importance"] = w_frequency * out["frequency"] + w_primacy * out["primacy"]
+    out["rank_in_category"] = (
+        out["importance"]
+        .round(_DECIMALS)
+        .groupby(out["category"])
+        .rank(method="min", ascending=False)
+        .astype("int64")
+    )
+    category_order = {c: i for i, c in enumerate(codebook["category"].drop_duplicates())}
+    out["category_order"] = out["category"].map(category_order)
+    out = out.sort_values(["category_order", "rank_in_category", "order"], kind="stable")
+    return out[IMPORTANCE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Co-occurrence
+# --------------------------------------------------------------------------------------------
+
+
+def cooccurrence(consensus: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Which subthemes are coded together, in the same unit and in the same transcript.
+
+    Every unordered pair of codebook subthemes appears once with ``subtheme_a ≤ subtheme_b``
+    (by name), zeros included; the diagonal (a = b) holds the subtheme's own number of units
+    and transcripts. ``jaccard_units`` = |U_a ∩ U_b| / |U_a ∪ U_b| over the sets of units
+    coded with each (Jaccard 1901); 1 on the diagonal of a raised subtheme, empty when
+    neither was ever coded (0/0).
+    """
+    coded = _coded(consensus, codebook)
+    names = sorted(_subthemes(codebook)["subtheme"])
+    units_both = _incidence_products(coded, "unit_id", names)
+    transcripts_both = _incidence_products(coded, "transcript_id", names)
+    totals = np.diag(units_both)
+    rows = []
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            shared = int(units_both[i, j])
+            union = int(totals[i] + totals[j] - shared)
+            rows.append(
+                {
+                    "subtheme_a": a,
+                    "subtheme_b": names[j],
+                    "n_units": shared,
+                    "n_transcripts": int(transcripts_both[i, j]),
+                    "jaccard_units": shared / union if union else np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=COOCCURRENCE_COLUMNS)
+
+
+def _incidence_products(coded: pd.DataFrame, key: str, names: list[str]) -> np.ndarray:
+    """``X.T @ X`` for the 0/1 incidence matrix X of ``key`` (rows) × subtheme (columns)."""
+    pairs = coded[[key, "subtheme"]].drop_duplicates()
+    if pairs.empty:
+        return np.zeros((len(names), len(names)), dtype=np.int64)
+    rows = pd.Categorical(pairs[key]).codes
+    cols = pd.Categorical(pairs["subtheme"], categories=names).codes
+    ones = np.ones(len(pairs), dtype=np.int64)
+    incidence = sparse.csr_matrix((ones, (rows, cols)), shape=(rows.max() + 1, len(names)))
+    return (incidence.T @ incidence).toarray()
+
+
+def cooccurrence_matrix(
+    pairs: pd.DataFrame, value: str = "n_units", order: list[str] | None = None
+) -> pd.DataFrame:
+    """The square, symmetric subtheme × subtheme matrix of ``value`` from :func:`cooccurrence`.
+
+    ``order`` lists the subthemes (e.g. codebook order); by default they are sorted by name.
+    """
+    names = order or sorted(set(pairs["subtheme_a"]) | set(pairs["subtheme_b"]))
+    matrix = pd.DataFrame(np.nan, index=names, columns=names)
+    for a, b, v in zip(pairs["subtheme_a"], pairs["subtheme_b"], pairs[value]):
+        if a in matrix.index and b in matrix.index:
+            matrix.loc[a, b] = v
+            matrix.loc[b, a] = v
+    return matrix
+
+
+# --------------------------------------------------------------------------------------------
+# Exemplars
+# --------------------------------------------------------------------------------------------
+
+
+def attribution(participant_id: int, wave: int) -> str:
+    """How the study attributed quotes: ``50004`` at wave 1, ``50004_2`` / ``50004_3`` later."""
+    return str(int(participant_id)) if int(wave) == 1 else f"{int(participant_id)}_{int(wave)}"
+
+
+def choose_exemplars(
+    consensus: pd.DataFrame,
+    units: pd.DataFrame,
+    codebook: pd.DataFrame,
+    min_words: int = 25,
+    max_words: int = 80,
+) -> pd.DataFrame:
+    """One exemplar quote per subtheme, chosen by a fixed, stated rule.
+
+    The rule (also in :data:`EXEMPLAR_RULE`): candidates are participant units that both
+    coders coded with a code of the subtheme (consensus ``source == "agreed"``) and that have
+    ``min_words ≤ n_words ≤ max_words``. Each is scored by the cosine similarity of its TF-IDF
+    vector (scikit-learn ``TfidfVectorizer`` with fixed settings, fitted on all consensus-coded
+    units; Salton & Buckley 1988) to the centroid of the subtheme's *other* coded units (any
+    source, any length) — the most typical way participants voiced the subtheme. The highest
+    score wins; ties (and scores that cannot be computed, as when the subtheme has a single
+    unit) go to the earlier unit in participant, wave, turn order. With no candidate, every
+    consensus unit of the subtheme is a candidate and ``rule`` says ``tfidf-any``. A unit named
+    in the codebook's ``exemplar`` field overrides the rule (``rule = codebook``, scored the
+    same way for information); naming a unit that does not exist is an error. A subtheme
+    never coded gets a row with an empty quote and ``rule = none``.
+    """
+    ordered = _unit_order(units).reset_index(names="position")
+    by_id = ordered.set_index("unit_id")
+    coded = _coded(consensus, codebook)
+    missing = coded.loc[~coded["unit_id"].isin(by_id.index), "unit_id"]
+    if not missing.empty:
+        raise InputError(None, f"consensus unit {missing.iloc[0]!r} is not in units.csv")
+    coded_ids = ordered.loc[ordered["unit_id"].isin(set(coded["unit_id"])), "unit_id"].tolist()
+    vectors, row_of = _tfidf_vectors(by_id.loc[coded_ids, "text"].tolist(), coded_ids)
+    exemplar_of = codebook.drop_duplicates("subtheme").set_index("subtheme")["exemplar"]
+
+    rows = []
+    for subtheme, category in _subthemes(codebook).itertuples(index=False):
+        in_theme = coded[coded["subtheme"] == subtheme]
+        theme_ids = _in_reading_order(set(in_theme["unit_id"]), by_id)
+        named = str(exemplar_of.get(subtheme, "") or "").strip()
+        if named:
+            if named not in by_id.index:
+                raise InputError(
+                    None,
+                    f"exemplar {named!r} of subtheme {subtheme!r} is not a unit in units.csv",
+                    element=f"subtheme {subtheme}",
+                )
+            unit_id, rule = named, "codebook"
+            candidates = [named]
+        else:
+            candidates = _strict_candidates(in_theme, by_id, min_words, max_words)
+            rule = "tfidf"
+            if not candidates:
+                candidates, rule = theme_ids, "tfidf-any"
+        if not candidates:
+            rows.append(_empty_exemplar(subtheme, category))
+            continue
+        scores = _typicality(candidates, theme_ids, vectors, row_of)
+        unit_id, score = _best(candidates, scores)
+        unit = by_id.loc[unit_id]
+        rows.append(
+            {
+                "subtheme": subtheme,
+                "category": category,
+                "unit_id": unit_id,
+                "participant_id": int(unit["participant_id"]),
+                "wave": int(unit["wave"]),
+                "attribution": attribution(unit["participant_id"], unit["wave"]),
+                "quote": unit["text"],
+                "n_words": int(unit["n_words"]),
+                "rule": rule,
+                "score": score,
+            }
+        )
+    out = pd.DataFrame(rows, columns=EXEMPLAR_COLUMNS)
+    for column in ("participant_id", "wave", "n_words"):
+        out[column] = out[column].astype("Int64")
+    out["score"] = out["score"].astype(float)
+    return out
+
+
+def _empty_exemplar(subtheme: str, category: str) -> dict:
+    return {
+        "subtheme": subtheme,
+        "category": category,
+        "unit_id": "",
+        "participant_id": pd.NA,
+        "wave": pd.NA,
+        "attribution": "",
+        "quote": "",
+        "n_words": pd.NA,
+        "rule": "none",
+        "score": np.nan,
+    }
+
+
+def _in_reading_order(ids: set[str], by_id: pd.DataFrame) -> list[str]:
+    return sorted(ids, key=lambda unit_id: int(by_id.at[unit_id, "position"]))
+
+
+def _strict_candidates(
+    in_theme: pd.DataFrame, by_id: pd.DataFrame, min_words: int, max_words: int
+) -> list[str]:
+    """Agreed participant units of the theme within the word limits, in reading order."""
+    ids = set(in_theme.loc[in_theme["source"] == "agreed", "unit_id"]) if "source" in in_theme else set()
+    keep = {
+        unit_id
+        for unit_id in ids
+        if by_id.at[unit_id, "speaker"] == "participant"
+        and min_words <= int(by_id.at[unit_id, "n_words"]) <= max_words
+    }
+    return _in_reading_order(keep, by_id)
+
+
+def _tfidf_vectors(texts: list[str], ids: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
+    """L2-normalised TF-IDF rows for ``texts`` (empty matrix when no word survives)."""
+    row_of = {unit_id: i for i, unit_id in enumerate(ids)}
+    if not texts:
+        return sparse.csr_matrix((0, 0)), row_of
+    try:
+        matrix = TfidfVectorizer(**_TFIDF_SETTINGS).fit_transform(texts)
+    except ValueError:  # empty vocabulary: only stop words or no words at all
+        matrix = sparse.csr_matrix((len(texts), 1))
+    return sparse.csr_matrix(matrix), row_of
+
+
+def _typicality(
+    candidates: list[str],
+    theme_ids: list[str],
+    vectors: sparse.csr_matrix,
+    row_of: dict[str, int],
+) -> np.ndarray:
+    """Cosine of each candidate to the centroid of the theme's other units (NaN if undefined).
+
+    The centroid of the others is proportional to S − v (S = the sum of the theme's vectors,
+    v = the candidate's own when it is one of them); the scale does not change a cosine.
+    """
+    scores = np.full(len(candidates), np.nan)
+    members = [row_of[u] for u in theme_ids if u in row_of]
+    if not members or vectors.shape[1] == 0:
+        return scores
+    total = np.asarray(vectors[members].sum(axis=0)).ravel()
+    member_set = set(theme_ids)
+    for i, unit_id in enumerate(candidates):
+        if unit_id not in row_of:
+            continue
+        own = vectors[row_of[unit_id]].toarray().ravel()
+        centroid = total - own if unit_id in member_set else total
+        norms = np.linalg.norm(own) * np.linalg.norm(centroid)
+        if norms > 1e-12:
+            scores[i] = float(own @ centroid) / norms
+    return scores
+
+
+def _best(candidates: list[str], scores: np.ndarray) -> tuple[str, float]:
+    """Highest score, ties (after rounding) and NaN to the earliest candidate."""
+    rounded = np.round(np.nan_to_num(scores, nan=-np.inf), _DECIMALS)
+    index = int(np.argmax(rounded))  # argmax returns the first of equal maxima
+    return candidates[index], float(scores[index])
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and the stage entry
+# --------------------------------------------------------------------------------------------
+
+
+def _int_column(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    values = frame[column].astype(str).str.strip()
+    out = pd.to_numeric(values, errors="coerce")
+    bad = out.isna() | (out != out.round())
+    if bad.any():
+        i = int(bad.idxmax())
+        raise InputError(
+            path, f"{column} must be a whole number, not {values[i]!r}", row=csv_row_number(i)
+        )
+    return out.astype("int64")
+
+
+def read_units(path: str | PathLike[str]) -> pd.DataFrame:
+    """``results/clean/units.csv`` with integer ids, checked for duplicate unit ids."""
+    path = Path(path)
+    frame = read_table(path, UNIT_COLUMNS)
+    for column in ("participant_id", "wave", "turn", "start", "end", "n_words"):
+        frame[column] = _int_column(frame, column, path)
+    dupes = frame["unit_id"].duplicated()
+    if dupes.any():
+        i = int(dupes.idxmax())
+        raise InputError(
+            path, f"unit {frame.at[i, 'unit_id']!r} listed twice", row=csv_row_number(i)
+        )
+    bad = ~frame["speaker"].isin(["interviewer", "participant"])
+    if bad.any():
+        i = int(bad.idxmax())
+        raise InputError(
+            path,
+            f"speaker must be interviewer or participant, not {frame.at[i, 'speaker']!r}",
+            row=csv_row_number(i),
+        )
+    return frame
+
+
+def read_consensus(
+    path: str | PathLike[str],
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    interviews: pd.DataFrame,
+) -> pd.DataFrame:
+    """``results/consensus/codings.csv``, checked against the codebook, units and interviews.
+
+    Each row must name a codebook code whose subtheme and category match the codebook (a
+    mismatch means the consensus is stale), a unit of units.csv in the same transcript, and a
+    transcript of a recorded interview (else frequencies could exceed their denominators).
+    """
+    path = Path(path)
+    frame = read_table(path, CONSENSUS_COLUMNS)
+    for column in ("participant_id", "wave", "turn"):
+        frame[column] = _int_column(frame, column, path)
+    hierarchy = codebook.set_index("code")
+    transcript_of = units.set_index("unit_id")["transcript_id"]
+    recorded = set(_recorded(interviews)["transcript_id"])
+    for i, row in enumerate(frame.itertuples(index=False)):
+        where = {"row": csv_row_number(i)}
+        if row.code not in hierarchy.index:
+            raise InputError(path, f"code {row.code!r} is not in the codebook", **where)
+        for level in ("subtheme", "category"):
+            expected = hierarchy.at[row.code, level]
+            if getattr(row, level) != expected:
+                raise InputError(
+                    path,
+                    f"code {row.code!r} has {level} {getattr(row, level)!r} but the codebook "
+                    f"says {expected!r} (rerun the consensus stage)",
+                    **where,
+                )
+        if row.unit_id not in transcript_of.index:
+            raise InputError(path, f"unit {row.unit_id!r} is not in units.csv", **where)
+        if transcript_of[row.unit_id] != row.transcript_id:
+            raise InputError(
+                path,
+                f"unit {row.unit_id!r} belongs to transcript {transcript_of[row.unit_id]!r}, "
+                f"not {row.transcript_id!r}",
+                **where,
+            )
+        if row.transcript_id not in recorded:
+            raise InputError(
+                path,
+                f"transcript {row.transcript_id!r} is not a recorded interview in interviews.csv",
+                **where,
+            )
+    return frame
+
+
+def _check_exemplars(codebook: pd.DataFrame, units: pd.DataFrame, codebook_yaml: Path) -> None:
+    named = codebook.drop_duplicates("subtheme")
+    for subtheme, exemplar in zip(named["subtheme"], named["exemplar"]):
+        if exemplar and exemplar not in set(units["unit_id"]):
+            raise InputError(
+                codebook_yaml,
+                f"exemplar {exemplar!r} of subtheme {subtheme!r} is not a unit in units.csv",
+                element=f"subtheme {subtheme}",
+            )
+
+
+def run_themes(
+    consensus_csv: Path,
+    units_csv: Path,
+    interviews_csv: Path,
+    codebook_yaml: Path,
+    out_dir: Path,
+    primacy_prompt: str | None,
+    weights: Mapping[str, float],
+    min_words: int,
+    max_words: int,
+) -> None:
+    """Stage entry: read and check the inputs, write the seven theme tables together.
+
+    Outputs (``out_dir``): see :data:`OUTPUT_FILES`. Nothing is written unless all succeed.
+    """
+    codebook = load_codebook(codebook_yaml)
+    units = read_units(units_csv)
+    interviews = read_interviews(interviews_csv)
+    consensus = read_consensus(consensus_csv, codebook, units, interviews)
+    _check_exemplars(codebook, units, Path(codebook_yaml))
+    normalise_weights(weights)
+    _compile_prompt(primacy_prompt)
+
+    frequency = frequency_by_wave(consensus, units, interviews, codebook)
+    matrix = participant_theme_matrix(consensus, interviews, codebook)
+    by_transcript, summary = primacy(consensus, units, codebook, primacy_prompt)
+    tables = {
+        "frequency": frequency,
+        "matrix": matrix,
+        "primacy_by_transcript": by_transcript,
+        "primacy": summary,
+        "importance": theme_importance(frequency, summary, codebook, weights),
+        "cooccurrence": cooccurrence(consensus, codebook),
+        "exemplars": choose_exemplars(consensus, units, codebook, min_words, max_words),
+    }
+    out_dir = Path(out_dir)
+    with OutputSet() as out:
+        for key, name in OUTPUT_FILES.items():
+            out.csv(out_dir / name, tables[key])

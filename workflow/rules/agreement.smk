@@ -1,0 +1,20 @@
+rule agreement:
+    """Per-code and pooled intercoder agreement with analytic and cluster-bootstrap intervals."""
+    input:
+        **coder_codings(),
+        units="results/clean/units.csv",
+        codebook=config["data"]["codebook"],
+    output:
+        by_code="results/agreement/agreement_by_code.csv",
+        by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
+        summary="results/agreement/agreement_summary.csv",
+        double_coded="results/agreement/double_coded.csv",
+    params:
+        speakers=config["agreement"]["speakers"],
+        replicates=config["agreement"]["bootstrap"]["replicates"],
+        seed=config["agreement"]["bootstrap"]["seed"],
+        ci_level=config["agreement"]["ci_level"],
+    log:
+        "logs/agreement.log",
+    script:
+        "../scripts/agreement.py"

@@ -1,0 +1,31 @@
+rule coding_sheet:
+    """A blank coding sheet per coder, for coders without QDA software."""
+    input:
+        units="results/clean/units.csv",
+        codebook=config["data"]["codebook"],
+    output:
+        "results/coding_sheets/{coder}.xlsx",
+    log:
+        "logs/coding_sheet_{coder}.log",
+    script:
+        "../scripts/coding_sheet.py"
+
+
+rule import_codings:
+    """One coder's codings (long CSV, filled sheet or REFI-QDA project) → one row per unit × code."""
+    input:
+        source=coder_source,
+        units="results/clean/units.csv",
+        texts=clean_texts(),
+        codebook=config["data"]["codebook"],
+    output:
+        codings="results/codings/{coder}.csv",
+        status="results/codings/{coder}_status.csv",
+    params:
+        min_overlap=config["units"]["min_overlap"],
+        end_position=config["units"]["qdpx_end_position"],
+        coders=CODERS,
+    log:
+        "logs/import_codings_{coder}.log",
+    script:
+        "../scripts/import_codings.py"

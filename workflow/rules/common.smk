@@ -1,0 +1,67 @@
+"""Configuration, validation and the helpers the rules share."""
+
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+from qualflow.study import read_interviews, recorded_transcripts
+
+min_version("9.0")
+
+# YAML reads `waves: {1: ...}` with integer keys; JSON Schema wants string keys.
+if "waves" in config:
+    config["waves"] = {str(k): v for k, v in config["waves"].items()}
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+
+PYTHON = sys.executable
+CODERS = list(config["coders"])
+CODER_A, CODER_B = CODERS
+CATEGORIES = ["all", "facilitators", "barriers"]
+WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
+
+INTERVIEWS = recorded_transcripts(read_interviews(config["data"]["interviews"]))
+TRANSCRIPT_IDS = list(INTERVIEWS["transcript_id"])
+TRANSCRIPT_FILES = [
+    str(Path(config["data"]["transcripts"]) / name) for name in INTERVIEWS["transcript_file"]
+]
+
+
+wildcard_constraints:
+    coder="|".join(CODERS),
+    category="|".join(CATEGORIES),
+
+
+def clean_texts():
+    return expand("results/clean/{tid}.txt", tid=TRANSCRIPT_IDS)
+
+
+def coder_source(wildcards):
+    return config["coders"][wildcards.coder]
+
+
+def coder_codings():
+    return {
+        "codings_a": f"results/codings/{CODER_A}.csv",
+        "codings_b": f"results/codings/{CODER_B}.csv",
+    }
+
+
+def figure_options():
+    f = config["figures"]
+    return {"dpi": f["dpi"], "width_in": f["width_in"], "font_size": f["font_size"]}
+
+
+def all_outputs():
+    return [
+        "results/clean/units.csv",
+        expand("results/coding_sheets/{coder}.xlsx", coder=CODERS),
+        "results/qdpx/study.qdpx",
+        "results/agreement/agreement_by_code.csv",
+        "results/reconciliation/disagreements.xlsx",
+        "results/consensus/codings.csv",
+        "results/themes/theme_frequency_by_wave.csv",
+        "results/notebooks/agreement.html",
+        expand("results/notebooks/themes_{category}.html", category=CATEGORIES),
+        "results/notebooks/manuscript.html",
+    ]

@@ -1,0 +1,36 @@
+rule disagreements:
+    """Every unit × code the coders differ on, ordered for the reconciliation meeting."""
+    input:
+        **coder_codings(),
+        units="results/clean/units.csv",
+        codebook=config["data"]["codebook"],
+    output:
+        csv="results/reconciliation/disagreements.csv",
+        xlsx="results/reconciliation/disagreements.xlsx",
+    params:
+        coders=CODERS,
+        speakers=config["agreement"]["speakers"],
+    log:
+        "logs/disagreements.log",
+    script:
+        "../scripts/disagreements.py"
+
+
+rule consensus:
+    """Agreed codes plus the team's recorded resolutions; doubtful items counted in status.csv."""
+    input:
+        **coder_codings(),
+        units="results/clean/units.csv",
+        codebook=config["data"]["codebook"],
+        resolutions=config["data"]["resolutions"],
+    output:
+        codings="results/consensus/codings.csv",
+        status="results/reconciliation/status.csv",
+    params:
+        coders=CODERS,
+        speakers=config["agreement"]["speakers"],
+        unresolved=config["reconcile"]["unresolved"],
+    log:
+        "logs/consensus.log",
+    script:
+        "../scripts/consensus.py"

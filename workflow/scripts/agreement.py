@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from qualflow.agreement import run_agreement
+from qualflow.stage import run_stage
+
+run_stage(
+    snakemake,
+    lambda: run_agreement(
+        codings_a_csv=Path(snakemake.input.codings_a),
+        codings_b_csv=Path(snakemake.input.codings_b),
+        units_csv=Path(snakemake.input.units),
+        codebook_yaml=Path(snakemake.input.codebook),
+        out_dir=Path(snakemake.output.by_code).parent,
+        speakers=list(snakemake.params.speakers),
+        replicates=snakemake.params.replicates,
+        seed=snakemake.params.seed,
+        ci_level=snakemake.params.ci_level,
+    ),
+)

@@ -1,0 +1,17 @@
+from pathlib import Path
+
+from qualflow.stage import run_stage
+from qualflow.transcripts import clean_study
+
+run_stage(
+    snakemake,
+    lambda: clean_study(
+        interviews_csv=snakemake.input.interviews,
+        transcripts_dir=snakemake.params.transcripts_dir,
+        redaction_csv=snakemake.input.redaction,
+        speakers=dict(snakemake.params.speakers),
+        patterns=list(snakemake.params.patterns),
+        out_dir=Path(snakemake.output.units).parent,
+        threads=snakemake.threads,
+    ),
+)

@@ -1,0 +1,22 @@
+from pathlib import Path
+
+import pandas as pd
+
+from qualflow.codebook import load_codebook
+from qualflow.qdpx import export_study
+from qualflow.stage import run_stage
+from qualflow.study import read_interviews, read_participants
+
+run_stage(
+    snakemake,
+    lambda: export_study(
+        clean_dir=Path(snakemake.input.units).parent,
+        units=pd.read_csv(snakemake.input.units, dtype={"unit_id": str, "transcript_id": str}),
+        codebook=load_codebook(snakemake.input.codebook),
+        coders=list(snakemake.params.coders),
+        participants=read_participants(snakemake.input.participants),
+        interviews=read_interviews(snakemake.input.interviews),
+        out_path=Path(snakemake.output[0]),
+        project_name=snakemake.params.project_name,
+    ),
+)

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from qualflow.stage import run_stage
+from qualflow.themes import run_themes
+
+run_stage(
+    snakemake,
+    lambda: run_themes(
+        consensus_csv=Path(snakemake.input.consensus),
+        units_csv=Path(snakemake.input.units),
+        interviews_csv=Path(snakemake.input.interviews),
+        codebook_yaml=Path(snakemake.input.codebook),
+        out_dir=Path(snakemake.output.frequency).parent,
+        primacy_prompt=snakemake.params.primacy_prompt,
+        weights=dict(snakemake.params.weights),
+        min_words=snakemake.params.min_words,
+        max_words=snakemake.params.max_words,
+    ),
+)
