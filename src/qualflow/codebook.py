@@ -131,7 +131,7 @@ def level_map(book: pd.DataFrame, level: str) -> pd.Series:
     """Map each code to its ``level`` (code, subtheme or category) name."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    return book.set_index("code")[level]
+    return book.set_index("code", drop=False)[level]
 
 
 def canonical_key(name: str) -> str:

@@ -22,6 +22,7 @@ Choices made here, stated once:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from os import PathLike
@@ -36,6 +37,8 @@ from .codebook import LEVELS, load_codebook
 from .errors import InputError, csv_row_number
 from .io import OutputSet
 from .study import read_interviews, read_table
+
+log = logging.getLogger(__name__)
 
 ALL_WAVES = "all"
 
@@ -163,8 +166,8 @@ def _subthemes(codebook: pd.DataFrame) -> pd.DataFrame:
 
 def _themes(codebook: pd.DataFrame, level: str) -> pd.DataFrame:
     """Themes at ``level`` in codebook order, columns ``theme`` and ``category``."""
-    frame = codebook[[level, "category"]].drop_duplicates(level).reset_index(drop=True)
-    return frame.rename(columns={level: "theme"})[["theme", "category"]]
+    frame = codebook.drop_duplicates(level).reset_index(drop=True)
+    return pd.DataFrame({"theme": frame[level], "category": frame["category"]})
 
 
 def _unknown_code_error(codes: pd.Series, codebook: pd.DataFrame) -> None:
@@ -210,9 +213,7 @@ def _unit_order(units: pd.DataFrame) -> pd.DataFrame:
     for column in ("participant_id", "wave", "turn", "n_words"):
         out[column] = out[column].astype("int64")
     out["text"] = out["text"].fillna("").astype(str)
-    return out.sort_values(["participant_id", "wave", "turn"], kind="stable").reset_index(
-        drop=True
-    )
+    return out.sort_values(["participant_id", "wave", "turn"], kind="stable").reset_index(drop=True)
 
 
 def _wave_sort_key(wave: object) -> tuple[int, int]:
@@ -251,13 +252,15 @@ def frequency_by_wave(
     waves = sorted(
         set(interviews["wave"].astype("int64")) | set(recorded["wave"]) | set(coded["wave"])
     )
-    denominators = {w: recorded.loc[recorded["wave"] == w, "participant_id"].nunique() for w in waves}
+    denominators = {
+        w: recorded.loc[recorded["wave"] == w, "participant_id"].nunique() for w in waves
+    }
     denominators[ALL_WAVES] = recorded["participant_id"].nunique()
 
     parts = []
     for level in LEVELS:
         themes = _themes(codebook, level)
-        theme_of = codebook.set_index("code")[level]
+        theme_of = pd.Series(codebook[level].to_numpy(), index=codebook["code"])
         rows = coded.assign(theme=coded["code"].map(theme_of))
         for wave in [*waves, ALL_WAVES]:
             in_wave = rows if wave == ALL_WAVES else rows[rows["wave"] == wave]
@@ -281,9 +284,9 @@ def frequency_by_wave(
 def _theme_counts(rows: pd.DataFrame) -> pd.DataFrame:
     """Participants, transcripts, distinct units and their words per theme."""
     if rows.empty:
-        return pd.DataFrame(
-            columns=["theme", "n_participants", "n_transcripts", "n_units", "n_words"]
-        )
+        counts = ["n_participants", "n_transcripts", "n_units", "n_words"]
+        empty = {c: pd.Series(dtype="int64") for c in counts}
+        return pd.DataFrame({"theme": pd.Series(dtype=object), **empty})
     distinct = rows.drop_duplicates(["theme", "unit_id"])
     grouped = distinct.groupby("theme", sort=False)
     return pd.DataFrame(
@@ -305,7 +308,9 @@ def _sort_frequency(frame: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame
     key = pd.DataFrame(
         {
             "l": frame["level"].map(level_rank),
-            "t": [theme_rank[(lv, th)] for lv, th in zip(frame["level"], frame["theme"])],
+            "t": [
+                theme_rank[(lv, th)] for lv, th in zip(frame["level"], frame["theme"], strict=True)
+            ],
             "w": [_wave_sort_key(w) for w in frame["wave"]],
         }
     )
@@ -350,7 +355,8 @@ def _compile_prompt(prompt: str | None) -> re.Pattern[str] | None:
         return re.compile(prompt)
     except re.error as err:
         raise InputError(
-            None, f"primacy prompt {prompt!r} is not a valid regular expression ({err})",
+            None,
+            f"primacy prompt {prompt!r} is not a valid regular expression ({err})",
             element="themes.primacy_prompt",
         ) from None
 
@@ -594,7 +600,7 @@ def cooccurrence_matrix(
     """
     names = order or sorted(set(pairs["subtheme_a"]) | set(pairs["subtheme_b"]))
     matrix = pd.DataFrame(np.nan, index=names, columns=names)
-    for a, b, v in zip(pairs["subtheme_a"], pairs["subtheme_b"], pairs[value]):
+    for a, b, v in zip(pairs["subtheme_a"], pairs["subtheme_b"], pairs[value], strict=True):
         if a in matrix.index and b in matrix.index:
             matrix.loc[a, b] = v
             matrix.loc[b, a] = v
@@ -639,14 +645,17 @@ def choose_exemplars(
     missing = coded.loc[~coded["unit_id"].isin(by_id.index), "unit_id"]
     if not missing.empty:
         raise InputError(None, f"consensus unit {missing.iloc[0]!r} is not in units.csv")
-    coded_ids = ordered.loc[ordered["unit_id"].isin(set(coded["unit_id"])), "unit_id"].tolist()
+    for column in ("position", "speaker", "n_words"):
+        coded[f"unit_{column}"] = coded["unit_id"].map(by_id[column])
+    coded = coded.sort_values("unit_position", kind="stable")
+    coded_ids = coded["unit_id"].drop_duplicates().tolist()
     vectors, row_of = _tfidf_vectors(by_id.loc[coded_ids, "text"].tolist(), coded_ids)
     exemplar_of = codebook.drop_duplicates("subtheme").set_index("subtheme")["exemplar"]
 
     rows = []
     for subtheme, category in _subthemes(codebook).itertuples(index=False):
         in_theme = coded[coded["subtheme"] == subtheme]
-        theme_ids = _in_reading_order(set(in_theme["unit_id"]), by_id)
+        theme_ids = in_theme["unit_id"].drop_duplicates().tolist()
         named = str(exemplar_of.get(subtheme, "") or "").strip()
         if named:
             if named not in by_id.index:
@@ -658,7 +667,7 @@ def choose_exemplars(
             unit_id, rule = named, "codebook"
             candidates = [named]
         else:
-            candidates = _strict_candidates(in_theme, by_id, min_words, max_words)
+            candidates = _strict_candidates(in_theme, min_words, max_words)
             rule = "tfidf"
             if not candidates:
                 candidates, rule = theme_ids, "tfidf-any"
@@ -704,22 +713,19 @@ def _empty_exemplar(subtheme: str, category: str) -> dict:
     }
 
 
-def _in_reading_order(ids: set[str], by_id: pd.DataFrame) -> list[str]:
-    return sorted(ids, key=lambda unit_id: int(by_id.at[unit_id, "position"]))
+def _strict_candidates(in_theme: pd.DataFrame, min_words: int, max_words: int) -> list[str]:
+    """Agreed participant units of the theme within the word limits, in reading order.
 
-
-def _strict_candidates(
-    in_theme: pd.DataFrame, by_id: pd.DataFrame, min_words: int, max_words: int
-) -> list[str]:
-    """Agreed participant units of the theme within the word limits, in reading order."""
-    ids = set(in_theme.loc[in_theme["source"] == "agreed", "unit_id"]) if "source" in in_theme else set()
-    keep = {
-        unit_id
-        for unit_id in ids
-        if by_id.at[unit_id, "speaker"] == "participant"
-        and min_words <= int(by_id.at[unit_id, "n_words"]) <= max_words
-    }
-    return _in_reading_order(keep, by_id)
+    ``in_theme`` is sorted in reading order and carries the unit's speaker and n_words.
+    """
+    if "source" not in in_theme:
+        return []
+    keep = (
+        (in_theme["source"] == "agreed")
+        & (in_theme["unit_speaker"] == "participant")
+        & in_theme["unit_n_words"].between(min_words, max_words)
+    )
+    return in_theme.loc[keep, "unit_id"].drop_duplicates().tolist()
 
 
 def _tfidf_vectors(texts: list[str], ids: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
@@ -743,22 +749,26 @@ def _typicality(
     """Cosine of each candidate to the centroid of the theme's other units (NaN if undefined).
 
     The centroid of the others is proportional to S − v (S = the sum of the theme's vectors,
-    v = the candidate's own when it is one of them); the scale does not change a cosine.
+    v = the candidate's own when it is one of them), and a cosine ignores scale, so with
+    ``d = v·S``: cos = (d − v·v) / (|v| · |S − v|), |S − v|² = S·S − 2d + v·v.
     """
     scores = np.full(len(candidates), np.nan)
     members = [row_of[u] for u in theme_ids if u in row_of]
-    if not members or vectors.shape[1] == 0:
+    present = [i for i, u in enumerate(candidates) if u in row_of]
+    if not members or not present or vectors.shape[1] == 0:
         return scores
     total = np.asarray(vectors[members].sum(axis=0)).ravel()
+    own = vectors[[row_of[candidates[i]] for i in present]]
+    dot = own @ total
+    self_dot = np.asarray(own.multiply(own).sum(axis=1)).ravel()
     member_set = set(theme_ids)
-    for i, unit_id in enumerate(candidates):
-        if unit_id not in row_of:
-            continue
-        own = vectors[row_of[unit_id]].toarray().ravel()
-        centroid = total - own if unit_id in member_set else total
-        norms = np.linalg.norm(own) * np.linalg.norm(centroid)
-        if norms > 1e-12:
-            scores[i] = float(own @ centroid) / norms
+    is_member = np.array([candidates[i] in member_set for i in present])
+    numerator = np.where(is_member, dot - self_dot, dot)
+    centroid_sq = np.where(is_member, total @ total - 2 * dot + self_dot, total @ total)
+    norms = np.sqrt(np.clip(self_dot, 0, None) * np.clip(centroid_sq, 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosines = np.where(norms > 1e-12, numerator / norms, np.nan)
+    scores[present] = cosines
     return scores
 
 
@@ -828,41 +838,52 @@ def read_consensus(
     hierarchy = codebook.set_index("code")
     transcript_of = units.set_index("unit_id")["transcript_id"]
     recorded = set(_recorded(interviews)["transcript_id"])
-    for i, row in enumerate(frame.itertuples(index=False)):
-        where = {"row": csv_row_number(i)}
-        if row.code not in hierarchy.index:
-            raise InputError(path, f"code {row.code!r} is not in the codebook", **where)
-        for level in ("subtheme", "category"):
-            expected = hierarchy.at[row.code, level]
-            if getattr(row, level) != expected:
-                raise InputError(
-                    path,
-                    f"code {row.code!r} has {level} {getattr(row, level)!r} but the codebook "
-                    f"says {expected!r} (rerun the consensus stage)",
-                    **where,
-                )
-        if row.unit_id not in transcript_of.index:
-            raise InputError(path, f"unit {row.unit_id!r} is not in units.csv", **where)
-        if transcript_of[row.unit_id] != row.transcript_id:
-            raise InputError(
-                path,
-                f"unit {row.unit_id!r} belongs to transcript {transcript_of[row.unit_id]!r}, "
-                f"not {row.transcript_id!r}",
-                **where,
-            )
-        if row.transcript_id not in recorded:
-            raise InputError(
-                path,
-                f"transcript {row.transcript_id!r} is not a recorded interview in interviews.csv",
-                **where,
-            )
+    known = frame["code"].isin(hierarchy.index)
+    _raise_first(path, ~known, lambda r: f"code {r.code!r} is not in the codebook", frame)
+    for level in ("subtheme", "category"):
+        expected = frame["code"].map(hierarchy[level])
+        _raise_first(
+            path,
+            frame[level] != expected,
+            lambda r, lv=level: (
+                f"code {r.code!r} has {lv} {getattr(r, lv)!r} but the codebook "
+                f"says {hierarchy.at[r.code, lv]!r} (rerun the consensus stage)"
+            ),
+            frame,
+        )
+    owner = frame["unit_id"].map(transcript_of)
+    _raise_first(path, owner.isna(), lambda r: f"unit {r.unit_id!r} is not in units.csv", frame)
+    _raise_first(
+        path,
+        owner != frame["transcript_id"],
+        lambda r: (
+            f"unit {r.unit_id!r} belongs to transcript {transcript_of[r.unit_id]!r}, "
+            f"not {r.transcript_id!r}"
+        ),
+        frame,
+    )
+    _raise_first(
+        path,
+        ~frame["transcript_id"].isin(recorded),
+        lambda r: f"transcript {r.transcript_id!r} is not a recorded interview in interviews.csv",
+        frame,
+    )
     return frame
+
+
+def _raise_first(path: Path, bad: pd.Series, problem, frame: pd.DataFrame) -> None:
+    """Raise for the first row flagged in ``bad``; ``problem(row)`` words the message."""
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        row = next(frame.iloc[[i]].itertuples(index=False))
+        raise InputError(path, problem(row), row=csv_row_number(i))
 
 
 def _check_exemplars(codebook: pd.DataFrame, units: pd.DataFrame, codebook_yaml: Path) -> None:
     named = codebook.drop_duplicates("subtheme")
-    for subtheme, exemplar in zip(named["subtheme"], named["exemplar"]):
-        if exemplar and exemplar not in set(units["unit_id"]):
+    known = set(units["unit_id"])
+    for subtheme, exemplar in zip(named["subtheme"], named["exemplar"], strict=True):
+        if exemplar and exemplar not in known:
             raise InputError(
                 codebook_yaml,
                 f"exemplar {exemplar!r} of subtheme {subtheme!r} is not a unit in units.csv",
@@ -909,3 +930,23 @@ def run_themes(
     with OutputSet() as out:
         for key, name in OUTPUT_FILES.items():
             out.csv(out_dir / name, tables[key])
+    _log_summary(units, summary, tables["exemplars"], primacy_prompt)
+
+
+def _log_summary(
+    units: pd.DataFrame, summary: pd.DataFrame, exemplars: pd.DataFrame, prompt: str | None
+) -> None:
+    n_transcripts = units["transcript_id"].nunique()
+    found = int(summary["prompt_found"].iloc[0]) if len(summary) else 0
+    log.info("themes: primacy prompt found in %d of %d transcripts", found, n_transcripts)
+    if prompt and found < n_transcripts:
+        log.warning(
+            "themes: %d transcript(s) never asked the primacy prompt; left out of primacy ranks",
+            n_transcripts - found,
+        )
+    widened = exemplars.loc[exemplars["rule"].isin(["tfidf-any", "none"]), "subtheme"].tolist()
+    if widened:
+        log.warning(
+            "themes: no agreed exemplar candidate for %s (rule tfidf-any or none)",
+            ", ".join(widened),
+        )
