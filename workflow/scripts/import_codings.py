@@ -15,5 +15,6 @@ run_stage(
         out_csv=Path(snakemake.output.codings),
         out_status=Path(snakemake.output.status),
         coders=list(snakemake.params.coders),
+        end_position=snakemake.params.end_position,
     ),
 )

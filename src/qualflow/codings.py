@@ -1,0 +1,1044 @@
+"""Importing one coder's codings into unit-level rows, and the coding sheet for coders.
+
+Coders work in different tools; this stage turns what each one hands in into the same table,
+one row per (unit, code) the coder applied (``results/codings/{coder}.csv``):
+
+* a **long CSV** with either a ``unit_id`` per row or character spans ``start``/``end`` into the
+  cleaned transcript (end exclusive), as QDA software exports them;
+* a filled **coding sheet** (``.xlsx``) as :func:`write_coding_sheet` makes it, for teams that
+  code in a spreadsheet;
+* a **REFI-QDA project** (``.qdpx`` / ``.qde``) from NVivo, ATLAS.ti, MAXQDA or QualCoder, read by
+  :mod:`qualflow.qdpx`.
+
+A span codes every turn (unit) it overlaps by at least ``min_overlap`` characters, or that it
+covers completely. Everything is checked against the codebook and ``units.csv``; bad input stops
+with the file, row and problem. Doubtful but harmless things (repeated rows, spans that touch no
+turn) are counted in the status table, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .codebook import canonical_key, load_codebook
+from .errors import InputError
+from .io import OutputSet, atomic_path
+from .study import read_table
+
+log = logging.getLogger(__name__)
+
+CODING_COLUMNS = ["coder", "unit_id", "transcript_id", "code", "memo"]
+STATUS_COLUMNS = ["kind", "count", "detail"]
+SPAN_COLUMNS = ["coder", "transcript_id", "code", "start", "end", "memo"]
+UNIT_COLUMNS = [
+    "unit_id",
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "turn",
+    "speaker",
+    "start",
+    "end",
+    "text",
+]
+UNIT_INT_COLUMNS = ["participant_id", "wave", "turn", "start", "end"]
+SHEET_NAME = "coding"
+SHEET_FIXED_COLUMNS = ["unit_id", "speaker", "text"]
+SHEET_OPTIONAL_COLUMNS = ["transcript_id", "memo"]  # accepted when reading; never code columns
+CODEBOOK_SHEET = "codebook"
+CODEBOOK_SHEET_COLUMNS = [
+    "code",
+    "subtheme",
+    "category",
+    "definition",
+    "include",
+    "exclude",
+    "example",
+]
+APPLIED_WORDS = frozenset({"1", "x", "yes"})
+BLANK_WORDS = frozenset({"", "0"})
+FORMATS = {
+    ".csv": "long CSV",
+    ".xlsx": "coding sheet",
+    ".xlsm": "coding sheet",
+    ".qdpx": "REFI-QDA project",
+    ".qde": "REFI-QDA project",
+}
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_CELL_LIMIT = 32_767
+MAX_DETAIL_ITEMS = 5
+HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+CODED_FILL = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
+INTERVIEWER_FONT = Font(color="666666", italic=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# units.csv
+# ---------------------------------------------------------------------------------------------
+
+
+def read_units(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read ``results/clean/units.csv`` with ids as str and offsets, turns, waves as int."""
+    path = Path(path)
+    return check_units(read_table(path, UNIT_COLUMNS), source=path)
+
+
+def check_units(units: pd.DataFrame, source: str | PathLike[str] | None = None) -> pd.DataFrame:
+    """A copy of ``units`` with id columns as str and whole-number columns as int64.
+
+    Accepts the frame as read with ``dtype=str`` or with pandas' default types, so callers may
+    read units.csv either way; unit ids must be unique.
+    """
+    missing = [c for c in UNIT_COLUMNS if c not in units.columns]
+    if missing:
+        raise InputError(source, f"units table lacks column(s) {', '.join(missing)}", line=1)
+    out = units.copy()
+    for column in ("unit_id", "transcript_id", "speaker", "text"):
+        out[column] = out[column].fillna("").astype(str)
+    rows = np.arange(len(out)) + 2  # as a spreadsheet numbers them: the header is row 1
+    for column in UNIT_INT_COLUMNS:
+        if pd.api.types.is_integer_dtype(out[column]):
+            out[column] = out[column].astype(np.int64)
+            continue
+        values = pd.to_numeric(out[column], errors="coerce")
+        bad = (values.isna() | (values != values.round())).to_numpy()
+        _raise_first(
+            bad,
+            rows,
+            source,
+            lambda i, c=column: f"{c} must be a whole number, not {out[c].iloc[i]!r}",
+        )
+        out[column] = values.astype(np.int64)
+    _raise_first(
+        out["unit_id"].duplicated().to_numpy(),
+        rows,
+        source,
+        lambda i: f"unit_id {out['unit_id'].iloc[i]!r} is listed twice",
+    )
+    return out
+
+
+def sort_by_unit(
+    frame: pd.DataFrame, units: pd.DataFrame, extra: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Rows with a ``unit_id`` sorted by participant, wave, turn (numerically), then ``extra``."""
+    keys = units.set_index("unit_id")[["participant_id", "wave", "turn"]]
+    order = pd.DataFrame(
+        {f"_{c}": frame["unit_id"].map(keys[c]) for c in keys.columns}, index=frame.index
+    )
+    for column in extra:
+        order[column] = frame[column]
+    order = order.sort_values(list(order.columns), kind="mergesort")
+    return frame.loc[order.index].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spans → units
+# ---------------------------------------------------------------------------------------------
+
+
+def spans_to_units(
+    spans: pd.DataFrame,
+    units: pd.DataFrame,
+    min_overlap: int = 1,
+    source: Path | None = None,
+) -> pd.DataFrame:
+    """Map character spans to the units (turns) they code.
+
+    A span ``[start, end)`` codes unit ``[u.start, u.end)`` of its transcript when the overlap
+    ``min(end, u.end) - max(start, u.start)`` is at least ``min_overlap`` characters, or when
+    the span covers the whole (non-empty) unit, so a turn shorter than ``min_overlap`` inside a
+    long span is still coded. Spans that merely touch a unit (overlap 0) never code it.
+
+    Vectorised: units are sorted per transcript and located with ``np.searchsorted`` on
+    transcript-offset keys, so a million spans over 300,000 units take a couple of seconds.
+
+    ``spans`` has columns coder, transcript_id, code, start, end, optionally memo and ``row``
+    (the file row, for error messages). Returns one row per (span, unit) with columns coder,
+    unit_id, transcript_id, code, memo, ``span`` (0-based position of the span in ``spans``),
+    ``overlap``, and ``row`` when given; a span that codes no unit has no row.
+    """
+    if min_overlap < 1:
+        raise ValueError(f"min_overlap must be at least 1, not {min_overlap}")
+    missing = [c for c in ("coder", "transcript_id", "code", "start", "end") if c not in spans]
+    if missing:
+        raise InputError(source, f"spans lack column(s) {', '.join(missing)}")
+    units = check_units(units)
+    spans = spans.reset_index(drop=True)
+    rows = _row_numbers(spans)
+    tids = strip_text(spans["transcript_id"])
+    start, end = _span_offsets(spans, rows, source)
+
+    order = np.lexsort((units["start"].to_numpy(), units["transcript_id"].to_numpy()))
+    u = units.iloc[order]
+    transcripts = pd.Index(pd.unique(u["transcript_id"]))
+    u_t = transcripts.get_indexer(u["transcript_id"]).astype(np.int64)
+    s_t = transcripts.get_indexer(tids).astype(np.int64)
+    _raise_first(s_t < 0, rows, source, lambda i: _unknown_transcript(tids.iloc[i]))
+    u_start = u["start"].to_numpy(np.int64)
+    u_end = u["end"].to_numpy(np.int64)
+    big = int(max(u_end.max(initial=0), end.max(initial=0))) + 1
+    start_key = u_t * big + u_start
+    end_key = u_t * big + u_end
+    _check_units_ordered(u, end_key, source)
+
+    first = np.searchsorted(end_key, s_t * big + start, side="right")  # first unit ending after
+    stop = np.searchsorted(start_key, s_t * big + end, side="left")  # units starting before end
+    n_candidates = np.maximum(stop - first, 0)
+    span_idx = np.repeat(np.arange(len(spans)), n_candidates)
+    run_start = np.repeat(np.cumsum(n_candidates) - n_candidates, n_candidates)
+    unit_idx = np.repeat(first, n_candidates) + (np.arange(len(span_idx)) - run_start)
+
+    s, e = start[span_idx], end[span_idx]
+    us, ue = u_start[unit_idx], u_end[unit_idx]
+    overlap = np.minimum(e, ue) - np.maximum(s, us)
+    covers = (s <= us) & (ue <= e) & (ue > us)
+    keep = (overlap >= min_overlap) | covers
+    span_idx, unit_idx, overlap = span_idx[keep], unit_idx[keep], overlap[keep]
+
+    memo = spans["memo"] if "memo" in spans else pd.Series("", index=spans.index)
+    out = pd.DataFrame(
+        {
+            "coder": strip_text(spans["coder"]).to_numpy()[span_idx],
+            "unit_id": u["unit_id"].to_numpy()[unit_idx],
+            "transcript_id": tids.to_numpy()[span_idx],
+            "code": strip_text(spans["code"]).to_numpy()[span_idx],
+            "memo": memo.fillna("").astype(str).to_numpy()[span_idx],
+            "span": span_idx,
+            "overlap": overlap,
+        }
+    )
+    if rows is not None:
+        out["row"] = rows[span_idx]
+    return out
+
+
+def _check_units_ordered(u: pd.DataFrame, end_key: np.ndarray, source: Path | None) -> None:
+    """Units of a transcript must not nest: sorted by start, their ends must not decrease."""
+    back = np.diff(end_key) < 0
+    if back.any():
+        i = int(np.flatnonzero(back)[0])
+        raise InputError(
+            source,
+            f"units {u['unit_id'].iloc[i]!r} and {u['unit_id'].iloc[i + 1]!r} overlap in the "
+            "cleaned text; units.csv is inconsistent (rerun the clean stage)",
+        )
+
+
+def strip_text(values: pd.Series) -> pd.Series:
+    """``values`` as stripped strings (missing → ""); fast for columns of few distinct values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    stripped = np.array([("" if pd.isna(v) else str(v)).strip() for v in uniques], dtype=object)
+    return pd.Series(stripped[codes] if len(codes) else [], index=values.index, dtype=object)
+
+
+def _row_numbers(frame: pd.DataFrame) -> np.ndarray | None:
+    return frame["row"].to_numpy() if "row" in frame else None
+
+
+def _raise_first(
+    mask: np.ndarray,
+    rows: np.ndarray | None,
+    source: str | PathLike[str] | None,
+    problem: Callable[[int], str],
+) -> None:
+    """Raise InputError for the first True in ``mask``; ``problem(i)`` describes position i."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        i = int(np.flatnonzero(mask)[0])
+        row = None if rows is None or pd.isna(rows[i]) else int(rows[i])
+        raise InputError(source, problem(i), row=row)
+
+
+def _span_offsets(
+    spans: pd.DataFrame, rows: np.ndarray | None, source: Path | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``start``/``end`` as int64 arrays; non-integers, negative or empty spans are errors."""
+    values = {}
+    for column in ("start", "end"):
+        raw = spans[column]
+        if pd.api.types.is_integer_dtype(raw):
+            values[column] = raw.to_numpy(np.int64)
+            continue
+        number = pd.to_numeric(raw, errors="coerce")
+        bad = (number.isna() | (number != number.round())).to_numpy()
+        _raise_first(
+            bad,
+            rows,
+            source,
+            lambda i, c=column, r=raw: _bad_offset(c, str(r.iloc[i]).strip()),
+        )
+        values[column] = number.to_numpy().astype(np.int64)
+    start, end = values["start"], values["end"]
+    _raise_first(
+        start < 0, rows, source, lambda i: f"start {start[i]} is outside the text (below 0)"
+    )
+    _raise_first(
+        end <= start,
+        rows,
+        source,
+        lambda i: f"end {end[i]} must be greater than start {start[i]} (end is exclusive)",
+    )
+    return start, end
+
+
+def _bad_offset(column: str, text: str) -> str:
+    if text in ("", "nan", "None", "<NA>"):
+        return f"{column} is empty (a span needs both start and end)"
+    return f"{column} must be a whole number (a character offset), not {text!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a coder's file
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """What was read, for the status table."""
+
+    format: str
+    rows_read: int = 0
+    spans_read: int = 0
+    doubtful: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+def read_codings(
+    path: Path,
+    coder: str,
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    clean_dir: Path,
+    min_overlap: int = 1,
+    coders: Mapping[str, str] | Sequence[str] | None = None,
+    *,
+    end_position: str = "auto",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read one coder's file (long CSV, coding sheet .xlsx, or REFI-QDA .qdpx/.qde).
+
+    Returns ``(codings, status)``. ``codings``: one row per (unit, code), columns coder,
+    unit_id, transcript_id, code, memo, sorted by participant, wave, turn, code; memos of
+    several rows landing on one (unit, code) are joined with `` | ``. ``status``: columns kind,
+    count, detail — rows and spans read, repeated rows, spans merged on one unit, spans that
+    code no unit, other coders' spans in a project, codings, units and transcripts coded.
+    ``coders`` and ``end_position`` are passed on to :func:`qualflow.qdpx.read_spans`; with a
+    mapping, a CSV's ``coder`` column may also hold the name the coder is mapped to.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, f"coder {coder!r}'s codings file not found")
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise InputError(path, f"unsupported file type {path.suffix!r}; use one of {known}")
+    units = check_units(units)
+    tally = _Tally(FORMATS[suffix])
+    if suffix == ".csv":
+        items = _read_long_csv(path, coder, codebook, units, Path(clean_dir), coders, tally)
+    elif suffix in (".xlsx", ".xlsm"):
+        items = _read_sheet(path, codebook, units, tally)
+    else:
+        items = _read_project(
+            path, coder, codebook, units, Path(clean_dir), coders, end_position, tally
+        )
+    items = _drop_repeated(items, tally)
+    pairs = _items_to_pairs(items, units, min_overlap, path, tally)
+    codings, status = _finish(pairs, tally, coder, units, path)
+    _log_summary(path, coder, status)
+    return codings, status
+
+
+# Every reader returns "items": one row per source row (a file row, a sheet cell, a project
+# selection) with columns row, key, kind ("unit" or "span"), unit_id, transcript_id, code,
+# start, end, memo. ``key`` identifies what the row codes, to find repeated rows.
+_ITEM_COLUMNS = ["row", "key", "kind", "unit_id", "transcript_id", "code", "start", "end", "memo"]
+
+
+def _read_long_csv(
+    path: Path,
+    coder: str,
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    clean_dir: Path,
+    coders: Mapping[str, str] | Sequence[str] | None,
+    tally: _Tally,
+) -> pd.DataFrame:
+    frame = read_table(path, ["coder", "transcript_id", "code"])
+    _check_csv_layout(frame, path)
+    for column in ("unit_id", "start", "end", "memo"):
+        if column not in frame:
+            frame[column] = ""
+    for column in ("coder", "transcript_id", "code", "unit_id", "start", "end"):
+        frame[column] = strip_text(frame[column])
+    frame["row"] = np.arange(len(frame)) + 2  # csv_row_number: the header is row 1
+    tally.rows_read = len(frame)
+    rows = frame["row"].to_numpy()
+    _check_coder_column(frame, coder, coders, rows, path)
+    _check_codes(frame["code"], codebook, rows, path)
+    _check_transcripts(frame["transcript_id"], units, rows, path)
+    by_unit = frame["unit_id"] != ""
+    no_span = (frame["start"] == "") & (frame["end"] == "")
+    _raise_first(
+        (~by_unit & no_span).to_numpy(),
+        rows,
+        path,
+        lambda i: "neither a unit_id nor start and end given",
+    )
+    unit_items = _unit_items(frame[by_unit], units, path)
+    span_items = _span_items(frame[~by_unit], clean_dir, path)
+    return pd.concat([unit_items, span_items]).sort_values("row", kind="mergesort")
+
+
+def _check_csv_layout(frame: pd.DataFrame, path: Path) -> None:
+    if "unit_id" not in frame and "start" not in frame and "end" not in frame:
+        raise InputError(path, "needs a unit_id column, or start and end columns", line=1)
+    for have, lack in (("start", "end"), ("end", "start")):
+        if have in frame and lack not in frame:
+            raise InputError(path, f"has a {have} column but no {lack} column", line=1)
+
+
+def _unit_items(frame: pd.DataFrame, units: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Rows naming a unit_id: it must exist and belong to the row's transcript."""
+    rows = frame["row"].to_numpy()
+    transcript_of = units.set_index("unit_id")["transcript_id"]
+    actual = frame["unit_id"].map(transcript_of)
+    _raise_first(
+        actual.isna().to_numpy(),
+        rows,
+        path,
+        lambda i: f"unit_id {frame['unit_id'].iloc[i]!r} is not in units.csv",
+    )
+    _raise_first(
+        (actual != frame["transcript_id"]).to_numpy(),
+        rows,
+        path,
+        lambda i: (
+            f"unit_id {frame['unit_id'].iloc[i]!r} belongs to transcript "
+            f"{actual.iloc[i]}, not {frame['transcript_id'].iloc[i]}"
+        ),
+    )
+    return frame.assign(
+        kind="unit", key=frame["unit_id"] + "\x1f" + frame["code"], start=-1, end=-1
+    )[_ITEM_COLUMNS]
+
+
+def _span_items(frame: pd.DataFrame, clean_dir: Path, path: Path) -> pd.DataFrame:
+    """Span rows: whole-number offsets with 0 <= start < end <= length of the cleaned text."""
+    if frame.empty:
+        return pd.DataFrame(columns=_ITEM_COLUMNS)
+    frame = frame.reset_index(drop=True)
+    rows = _row_numbers(frame)
+    start, end = _span_offsets(frame, rows, path)
+    lengths = _text_lengths(clean_dir, frame["transcript_id"].unique())
+    limit = frame["transcript_id"].map(lengths).to_numpy(np.int64)
+    _raise_first(
+        end > limit,
+        rows,
+        path,
+        lambda i: (
+            f"end {end[i]} is outside the text: the cleaned transcript "
+            f"{frame['transcript_id'].iloc[i]} has {limit[i]} characters"
+        ),
+    )
+    key = (
+        frame["transcript_id"]
+        + "\x1f"
+        + frame["code"]
+        + "\x1f"
+        + pd.Series(start).astype(str)
+        + "\x1f"
+        + pd.Series(end).astype(str)
+    )
+    return frame.assign(kind="span", key=key, unit_id="", start=start, end=end)[_ITEM_COLUMNS]
+
+
+def _text_lengths(clean_dir: Path, transcript_ids) -> dict[str, int]:
+    """Length in characters (code points) of each cleaned transcript."""
+    lengths = {}
+    for tid in sorted(transcript_ids):
+        file = clean_dir / f"{tid}.txt"
+        try:
+            lengths[tid] = len(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(file, "cleaned transcript not found (run the clean stage)") from None
+    return lengths
+
+
+def _check_coder_column(
+    frame: pd.DataFrame,
+    coder: str,
+    coders: Mapping[str, str] | Sequence[str] | None,
+    rows: np.ndarray,
+    path: Path,
+) -> None:
+    """Every row's ``coder`` must be this file's coder (or the name config maps it to)."""
+    accepted = {canonical_key(coder)}
+    if isinstance(coders, Mapping) and coders.get(coder):
+        accepted.add(canonical_key(coders[coder]))
+    wrong = [name for name in pd.unique(frame["coder"]) if canonical_key(name) not in accepted]
+    _raise_first(
+        frame["coder"].isin(wrong).to_numpy(),
+        rows,
+        path,
+        lambda i: (
+            f"coder is {frame['coder'].iloc[i]!r} but config.yaml assigns this file "
+            f"to coder {coder!r}"
+        ),
+    )
+
+
+def _check_codes(codes: pd.Series, codebook: pd.DataFrame, rows, path: Path) -> None:
+    _raise_first(
+        ~codes.isin(set(codebook["code"])).to_numpy(),
+        rows,
+        path,
+        lambda i: _unknown_code(codes.iloc[i], codebook),
+    )
+
+
+def _unknown_code(code: str, codebook: pd.DataFrame) -> str:
+    """Say which code is unknown, with the likely intended code name when there is one."""
+    if not code:
+        return "code is empty"
+    by_key = {canonical_key(c): c for c in codebook["code"]}
+    by_key.update(
+        {
+            canonical_key(label): c
+            for label, c in zip(codebook["code_label"], codebook["code"], strict=True)
+        }
+    )
+    hint = by_key.get(canonical_key(code))
+    if hint is None:
+        close = difflib.get_close_matches(code, list(codebook["code"]), n=1)
+        hint = close[0] if close else None
+    return f"code {code!r} is not in the codebook" + (f" (did you mean {hint!r}?)" if hint else "")
+
+
+def _unknown_transcript(tid: str) -> str:
+    if not tid:
+        return "transcript_id is empty"
+    return f"transcript {tid!r} is not among the cleaned transcripts (units.csv)"
+
+
+def _check_transcripts(tids: pd.Series, units: pd.DataFrame, rows, path: Path) -> None:
+    known = set(units["transcript_id"])
+    _raise_first(
+        ~tids.isin(known).to_numpy(), rows, path, lambda i: _unknown_transcript(tids.iloc[i])
+    )
+
+
+def _read_project(
+    path: Path,
+    coder: str,
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    clean_dir: Path,
+    coders: Mapping[str, str] | Sequence[str] | None,
+    end_position: str,
+    tally: _Tally,
+) -> pd.DataFrame:
+    """A REFI-QDA project: keep this coder's selections; the rest are counted, not imported."""
+    from .qdpx import read_spans  # imported here: only projects need the REFI-QDA reader
+
+    spans = read_spans(
+        path, codebook=codebook, clean_dir=clean_dir, coders=coders, end_position=end_position
+    )
+    coder_of = spans["coder"].astype(str)
+    others = coder_of[coder_of != coder]
+    if len(others):
+        per_coder = others.value_counts().sort_index()
+        tally.doubtful["other_coder_spans"] = (
+            len(others),
+            "; ".join(f"{name}: {n}" for name, n in per_coder.items()) + " (not imported here)",
+        )
+    reading = spans.attrs.get("qdpx_reading") or {}
+    if reading.get("end_position"):
+        tally.format += f" (endPosition read as {reading['end_position']})"
+    mine = spans[coder_of == coder].reset_index(drop=True)
+    if mine.empty:
+        found = ", ".join(sorted(set(others))) or "none"
+        raise InputError(
+            path, f"the project holds no codings by coder {coder!r} (coders found: {found})"
+        )
+    tally.rows_read = len(mine)
+    mine = mine.assign(
+        transcript_id=strip_text(mine["transcript_id"]),
+        code=strip_text(mine["code"]),
+        memo=mine["memo"].fillna("").astype(str) if "memo" in mine else "",
+        row=mine["row"] if "row" in mine else pd.NA,
+    )
+    rows = mine["row"].to_numpy()
+    _check_codes(mine["code"], codebook, rows, path)
+    _check_transcripts(mine["transcript_id"], units, rows, path)
+    return _span_items(mine, clean_dir, path)
+
+
+def _read_sheet(
+    path: Path, codebook: pd.DataFrame, units: pd.DataFrame, tally: _Tally
+) -> pd.DataFrame:
+    """A filled coding sheet: one row per unit, 1 / x / yes under each code applied."""
+    with read_workbook(path) as book:
+        if SHEET_NAME not in book.sheetnames:
+            raise InputError(
+                path, f"no sheet named {SHEET_NAME!r} (sheets: {', '.join(book.sheetnames)})"
+            )
+        records, tally.rows_read = _sheet_records(path, book[SHEET_NAME], codebook, units)
+    items = pd.DataFrame(records, columns=["row", "unit_id", "code", "memo"])
+    transcript_of = units.set_index("unit_id")["transcript_id"]
+    return items.assign(
+        key=items["unit_id"] + "\x1f" + items["code"],
+        kind="unit",
+        transcript_id=items["unit_id"].map(transcript_of),
+        start=-1,
+        end=-1,
+    )[_ITEM_COLUMNS]
+
+
+@contextlib.contextmanager
+def read_workbook(path: Path) -> Iterator[Workbook]:
+    """Open an .xlsx read-only (cached values, not formulas); the file is closed afterwards,
+    even when reading stops half-way with an error."""
+    with open(path, "rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as err:  # openpyxl raises several unrelated types for a bad file
+            raise InputError(path, f"cannot be read as an Excel workbook ({err})") from None
+        try:
+            yield book
+        finally:
+            book.close()
+
+
+def _sheet_records(
+    path: Path, sheet: Worksheet, codebook: pd.DataFrame, units: pd.DataFrame
+) -> tuple[list[tuple], int]:
+    """(row, unit_id, code, memo) for every cell marked; and the number of unit rows."""
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise InputError(path, f"sheet {SHEET_NAME!r} is empty", row=1)
+    names = [None if v is None else str(v).strip() for v in header]
+    code_columns = _sheet_code_columns(path, names, codebook)
+    unit_col = names.index("unit_id")
+    memo_col = names.index("memo") if "memo" in names else None
+    known_units = set(units["unit_id"])
+    records: list[tuple] = []
+    n_rows = 0
+    for r, values in enumerate(rows, start=2):
+        values = list(values) + [None] * (len(names) - len(values))
+        unit_id = _cell_text(values[unit_col])
+        applied = [
+            code for col, code in code_columns if _is_applied(path, r, col, code, values[col])
+        ]
+        if not unit_id:
+            if applied:
+                raise InputError(
+                    path, f"sheet {SHEET_NAME!r}: codes entered but unit_id is empty", row=r
+                )
+            continue
+        if unit_id not in known_units:
+            raise InputError(
+                path, f"sheet {SHEET_NAME!r}: unit_id {unit_id!r} is not in units.csv", row=r
+            )
+        n_rows += 1
+        memo = "" if memo_col is None else _cell_text(values[memo_col])
+        records.extend((r, unit_id, code, memo) for code in applied)
+    return records, n_rows
+
+
+def _sheet_code_columns(path: Path, names: list, codebook: pd.DataFrame) -> list[tuple[int, str]]:
+    """(column index, code) of every code column; together they must match the codebook."""
+    if "unit_id" not in names:
+        raise InputError(path, f"sheet {SHEET_NAME!r} has no unit_id column", row=1)
+    seen = [n for n in names if n]
+    repeated = sorted({n for n in seen if seen.count(n) > 1})
+    if repeated:
+        raise InputError(
+            path, f"sheet {SHEET_NAME!r}: column(s) {', '.join(repeated)} appear twice", row=1
+        )
+    reserved = set(SHEET_FIXED_COLUMNS) | set(SHEET_OPTIONAL_COLUMNS)
+    columns = [(i, n) for i, n in enumerate(names) if n and n not in reserved]
+    expected = list(codebook["code"])
+    present = {n for _, n in columns}
+    missing = [c for c in expected if c not in present]
+    unexpected = [n for _, n in columns if n not in set(expected)]
+    if missing or unexpected:
+        parts = [f"missing code column(s) {', '.join(missing)}"] if missing else []
+        parts += [f"unexpected column(s) {', '.join(unexpected)}"] if unexpected else []
+        raise InputError(
+            path,
+            f"sheet {SHEET_NAME!r}: the code columns no longer match the codebook: "
+            f"{'; '.join(parts)} (rename the columns, or code on a new sheet made from the "
+            "current codebook)",
+            row=1,
+        )
+    return columns
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _is_applied(path: Path, row: int, col: int, code: str, value: object) -> bool:
+    """1, x or yes apply the code; blank or 0 do not; anything else is an error."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return value == 1
+    else:
+        word = str(value).strip().casefold()
+        if word in APPLIED_WORDS:
+            return True
+        if word in BLANK_WORDS:
+            return False
+    raise InputError(
+        path,
+        f"sheet {SHEET_NAME!r}, cell {get_column_letter(col + 1)}{row} (code {code}) holds "
+        f"{value!r}; enter 1, x or yes to apply the code, or leave it blank (or 0)",
+        row=row,
+    )
+
+
+def _drop_repeated(items: pd.DataFrame, tally: _Tally) -> pd.DataFrame:
+    """Drop rows repeating an earlier row (same unit and code, or the same span); count them."""
+    items = items.reset_index(drop=True)
+    repeated = items["key"].duplicated()
+    if repeated.any():
+        first = items.groupby("key", sort=False)["row"].transform("first")
+        described = [
+            f"row {int(r)} repeats row {int(f)}"
+            if pd.notna(r)
+            else f"{_describe_item(item)} repeated"
+            for r, f, item in zip(
+                items.loc[repeated, "row"],
+                first[repeated],
+                items[repeated].itertuples(),
+                strict=True,
+            )
+        ]
+        tally.doubtful["duplicate"] = (int(repeated.sum()), _first_few(described))
+    return items[~repeated].reset_index(drop=True)
+
+
+def _describe_item(item) -> str:
+    if item.kind == "unit":
+        return f"{item.unit_id} {item.code}"
+    return f"{item.transcript_id} {item.start}-{item.end} {item.code}"
+
+
+def _first_few(items: list[str], total: int | None = None) -> str:
+    """The first few items, and how many more there are (of ``total``, default all items)."""
+    more = (len(items) if total is None else total) - MAX_DETAIL_ITEMS
+    return "; ".join(items[:MAX_DETAIL_ITEMS]) + (f"; and {more} more" if more > 0 else "")
+
+
+def _items_to_pairs(
+    items: pd.DataFrame, units: pd.DataFrame, min_overlap: int, path: Path, tally: _Tally
+) -> pd.DataFrame:
+    """(row, unit_id, code, memo) per unit each item codes; spans go through the overlap rule."""
+    columns = ["row", "unit_id", "code", "memo"]
+    direct = items.loc[items["kind"] == "unit", columns]
+    spans = items[items["kind"] == "span"].reset_index(drop=True)
+    tally.spans_read = len(spans)
+    if spans.empty:
+        return direct.reset_index(drop=True)
+    mapped = spans_to_units(spans.assign(coder=""), units, min_overlap=min_overlap, source=path)
+    lost = np.setdiff1d(np.arange(len(spans)), mapped["span"].to_numpy())
+    if len(lost):
+        described = [
+            f"{'' if pd.isna(s.row) else f'row {int(s.row)}: '}{_describe_item(s)}"
+            for s in spans.iloc[lost].itertuples()
+        ]
+        tally.doubtful["spans_without_unit"] = (
+            len(lost),
+            _first_few(described) + f" (no turn overlapped by min_overlap={min_overlap})",
+        )
+    return pd.concat([direct, mapped[columns]], ignore_index=True)
+
+
+def _finish(
+    pairs: pd.DataFrame, tally: _Tally, coder: str, units: pd.DataFrame, path: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per (unit, code), memos joined; the status table."""
+    pairs = pairs.assign(memo=pairs["memo"].fillna("").astype(str))
+    merged = pairs.duplicated(["unit_id", "code"])
+    memos = (
+        pairs[pairs["memo"] != ""]
+        .drop_duplicates(["unit_id", "code", "memo"])
+        .groupby(["unit_id", "code"], sort=False)["memo"]
+        .agg(" | ".join)
+    )
+    codings = pairs.drop_duplicates(["unit_id", "code"])[["unit_id", "code"]]
+    codings = codings.merge(memos.rename("memo").reset_index(), on=["unit_id", "code"], how="left")
+    codings = codings.assign(
+        coder=coder,
+        transcript_id=codings["unit_id"].map(units.set_index("unit_id")["transcript_id"]),
+        memo=codings["memo"].fillna(""),
+    )
+    codings = sort_by_unit(codings[CODING_COLUMNS], units, extra=["code"])
+    if codings.empty:
+        raise InputError(path, f"no codings found: coder {coder!r} applied no code to any unit")
+    doubtful = dict(tally.doubtful)
+    if merged.any():
+        on_one_unit = pairs.loc[merged, ["unit_id", "code"]].drop_duplicates()
+        shown = [f"{u} {c}" for u, c in on_one_unit.head(MAX_DETAIL_ITEMS).itertuples(index=False)]
+        doubtful["spans_merged"] = (
+            int(merged.sum()),
+            _first_few(shown, total=len(on_one_unit))
+            + " (several spans on one unit, counted once)",
+        )
+    status = [
+        ("rows_read", tally.rows_read, f"{tally.format} {path.name}"),
+        ("spans_read", tally.spans_read, ""),
+        *(
+            (kind, *doubtful.get(kind, (0, "")))
+            for kind in ("duplicate", "spans_merged", "spans_without_unit", "other_coder_spans")
+        ),
+        ("codings", len(codings), "(unit, code) rows written"),
+        ("units_coded", codings["unit_id"].nunique(), ""),
+        ("transcripts_coded", codings["transcript_id"].nunique(), ""),
+    ]
+    return codings, pd.DataFrame(status, columns=STATUS_COLUMNS)
+
+
+def _log_summary(path: Path, coder: str, status: pd.DataFrame) -> None:
+    n = dict(zip(status["kind"], status["count"], strict=True))
+    doubtful = n["duplicate"] + n["spans_without_unit"]
+    log.log(
+        logging.WARNING if doubtful else logging.INFO,
+        "%s: %d rows (%d spans) read from %s -> %d codings on %d units in %d transcripts; "
+        "%d duplicate rows, %d spans merged, %d spans coding no unit",
+        coder,
+        n["rows_read"],
+        n["spans_read"],
+        path,
+        n["codings"],
+        n["units_coded"],
+        n["transcripts_coded"],
+        n["duplicate"],
+        n["spans_merged"],
+        n["spans_without_unit"],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading what this stage wrote
+# ---------------------------------------------------------------------------------------------
+
+
+def load_codings(
+    path: str | PathLike[str], units: pd.DataFrame, codebook: pd.DataFrame
+) -> pd.DataFrame:
+    """Read ``results/codings/{coder}.csv`` back, checking that its units and codes exist."""
+    path = Path(path)
+    frame = read_table(path, CODING_COLUMNS)
+    rows = np.arange(len(frame)) + 2
+    _check_codes(frame["code"], codebook, rows, path)
+    _raise_first(
+        ~frame["unit_id"].isin(set(units["unit_id"])).to_numpy(),
+        rows,
+        path,
+        lambda i: f"unit_id {frame['unit_id'].iloc[i]!r} is not in units.csv",
+    )
+    return frame[CODING_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# The coding sheet
+# ---------------------------------------------------------------------------------------------
+
+
+def write_coding_sheet(
+    units: pd.DataFrame,
+    codebook: pd.DataFrame,
+    path: Path,
+    codings: pd.DataFrame | None = None,
+) -> None:
+    """Write an .xlsx coding sheet for coders without QDA software (atomically).
+
+    Sheet ``coding``: unit_id, speaker, text, then one column per code (codebook order; the
+    header's comment holds the label and definition), where the coder enters 1 (or x / yes).
+    Every turn is listed, interviewer turns in grey, for context. Sheet ``codebook``: the
+    definitions. With ``codings`` (columns unit_id, code) the sheet is written pre-filled.
+    """
+    units = check_units(units).sort_values(["participant_id", "wave", "turn"], kind="mergesort")
+    marked = _marked_cells(codings, units, list(codebook["code"]))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET_NAME
+    _write_coding_rows(sheet, units, codebook, marked)
+    add_codebook_sheet(book, codebook)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    log.info(
+        "coding sheet %s: %d units x %d codes, %d cells pre-filled",
+        path,
+        len(units),
+        len(codebook),
+        len(marked),
+    )
+
+
+def _marked_cells(codings: pd.DataFrame | None, units: pd.DataFrame, codes: list[str]) -> set:
+    if codings is None or codings.empty:
+        return set()
+    unknown_codes = sorted(set(codings["code"]) - set(codes))
+    unknown_units = sorted(set(codings["unit_id"]) - set(units["unit_id"]))
+    if unknown_codes or unknown_units:
+        raise ValueError(
+            "codings to pre-fill name codes not in the codebook "
+            f"{unknown_codes[:5]} or units not in units {unknown_units[:5]}"
+        )
+    return set(zip(codings["unit_id"], codings["code"], strict=True))
+
+
+def _write_coding_rows(
+    sheet: Worksheet, units: pd.DataFrame, codebook: pd.DataFrame, marked: set
+) -> None:
+    codes = list(codebook["code"])
+    n_fixed = len(SHEET_FIXED_COLUMNS)
+    _write_header(sheet, SHEET_FIXED_COLUMNS)
+    for col, row in enumerate(codebook.itertuples(), start=n_fixed + 1):
+        cell = sheet.cell(row=1, column=col, value=row.code)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(text_rotation=90, horizontal="center", vertical="bottom")
+        note = f"{row.code_label}\n\n{row.definition}".strip()[:2000]
+        cell.comment = Comment(note, "qualflow", width=320, height=180)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, unit in enumerate(units.itertuples(index=False), start=2):
+        for col, value in enumerate((unit.unit_id, unit.speaker, unit.text), start=1):
+            cell = sheet.cell(row=r, column=col)
+            set_text_cell(cell, value)
+            cell.alignment = wrap
+            if unit.speaker == "interviewer":
+                cell.font = INTERVIEWER_FONT
+        for col, code in enumerate(codes, start=n_fixed + 1):
+            if (unit.unit_id, code) in marked:
+                sheet.cell(row=r, column=col, value=1)
+    last_row = max(len(units) + 1, 2)
+    first_code = get_column_letter(n_fixed + 1)
+    last_code = get_column_letter(n_fixed + len(codes))
+    area = f"{first_code}2:{last_code}{last_row}"
+    marks = DataValidation(
+        type="list",
+        formula1='"1,x,yes"',
+        allow_blank=True,
+        errorStyle="warning",
+        errorTitle="Not a coding mark",
+        error="Enter 1 (or x / yes) to apply the code; leave the cell blank otherwise.",
+    )
+    marks.add(area)
+    sheet.add_data_validation(marks)
+    sheet.conditional_formatting.add(
+        area, FormulaRule(formula=[f"LEN({first_code}2)>0"], fill=CODED_FILL)
+    )
+    sheet.freeze_panes = f"{first_code}2"
+    sheet.auto_filter.ref = f"A1:{last_code}{last_row}"
+    sheet.row_dimensions[1].height = min(7 * max(len(c) for c in codes) + 12, 220)
+    for col, width in enumerate([14, 12, 80], start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    for col in range(n_fixed + 1, n_fixed + len(codes) + 1):
+        sheet.column_dimensions[get_column_letter(col)].width = 4.5
+
+
+def _write_header(sheet: Worksheet, names: Sequence[str]) -> None:
+    for col, name in enumerate(names, start=1):
+        cell = sheet.cell(row=1, column=col, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="bottom", wrap_text=True)
+
+
+def add_codebook_sheet(book: Workbook, codebook: pd.DataFrame) -> None:
+    """Add a ``codebook`` sheet: code, subtheme, category, definition, include, exclude, example."""
+    sheet = book.create_sheet(CODEBOOK_SHEET)
+    _write_header(sheet, CODEBOOK_SHEET_COLUMNS)
+    widths = {"code": 24, "subtheme": 24, "category": 14}
+    for col, name in enumerate(CODEBOOK_SHEET_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = widths.get(name, 45)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(codebook[CODEBOOK_SHEET_COLUMNS].itertuples(index=False), start=2):
+        for col, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=col)
+            set_text_cell(cell, value)
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+
+
+def set_text_cell(cell, value: object) -> None:
+    """Store ``value`` as an inert string cell, never a formula (OWASP formula injection).
+
+    openpyxl turns a string starting with ``=`` into a formula; forcing the string type, and
+    Excel's quote prefix on text starting with = + - @, keeps it text even when a user edits it.
+    Characters XML cannot hold are dropped; text beyond Excel's cell limit is cut (logged).
+    """
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > EXCEL_CELL_LIMIT:
+        log.warning("a text of %d characters was cut to Excel's cell limit", len(text))
+        text = text[: EXCEL_CELL_LIMIT - 1] + "…"
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage entry
+# ---------------------------------------------------------------------------------------------
+
+
+def import_coder(
+    source: Path,
+    coder: str,
+    codebook_yaml: Path,
+    units_csv: Path,
+    clean_dir: Path,
+    min_overlap: int,
+    out_csv: Path,
+    out_status: Path,
+    coders: Mapping[str, str] | Sequence[str] | None = None,
+    *,
+    end_position: str = "auto",
+) -> None:
+    """Stage entry: ``data/codings/{coder}.*`` → ``results/codings/{coder}.csv`` and status."""
+    codebook = load_codebook(codebook_yaml)
+    units = read_units(units_csv)
+    codings, status = read_codings(
+        Path(source),
+        coder,
+        codebook,
+        units,
+        Path(clean_dir),
+        min_overlap=min_overlap,
+        coders=coders,
+        end_position=end_position,
+    )
+    with OutputSet() as out:
+        out.csv(out_csv, codings)
+        out.csv(out_status, status)
