@@ -28,6 +28,11 @@ class InputError(ValueError):
         self.element = element
         super().__init__(self._format())
 
+    def __reduce__(self):
+        """Picklable, so errors cross process boundaries (multiprocessing workers) intact."""
+        kwargs = {"line": self.line, "row": self.row, "element": self.element}
+        return (_rebuild, (self.file, self.problem, kwargs))
+
     def _format(self) -> str:
         where = self.file or "<input>"
         if self.line is not None:
@@ -37,6 +42,10 @@ class InputError(ValueError):
         if self.element is not None:
             where += f", element {self.element}"
         return f"{where}: {self.problem}"
+
+
+def _rebuild(file: str | None, problem: str, kwargs: dict) -> InputError:
+    return InputError(file, problem, **kwargs)
 
 
 def csv_row_number(index: int) -> int:

@@ -24,7 +24,7 @@ rule import_codings:
     params:
         min_overlap=config["units"]["min_overlap"],
         end_position=config["units"]["qdpx_end_position"],
-        coders=CODERS,
+        coders={c: config["qda_users"].get(c, c) for c in CODERS},
     log:
         "logs/import_codings_{coder}.log",
     script:

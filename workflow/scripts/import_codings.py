@@ -14,7 +14,7 @@ run_stage(
         min_overlap=snakemake.params.min_overlap,
         out_csv=Path(snakemake.output.codings),
         out_status=Path(snakemake.output.status),
-        coders=list(snakemake.params.coders),
+        coders=dict(snakemake.params.coders),
         end_position=snakemake.params.end_position,
     ),
 )

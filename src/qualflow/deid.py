@@ -1,0 +1,327 @@
+"""De-identification: replace names, places and contact details with stable placeholders.
+
+Two sources of redaction, applied in one left-to-right pass over the normalised text:
+
+* the study's redaction list ``redaction.csv`` (``term``, ``kind``, ``entity``): every term is
+  matched case-insensitively on word boundaries, longest term first, and replaced by its
+  entity's placeholder ``[KIND_n]``. ``n`` numbers the entities of a kind in the order they first
+  appear in the list, so ``[STAFF_1]`` is the same person in every transcript and does not move
+  when transcripts are added or edited. A possessive ``'s`` stays outside: ``[STAFF_1]'s``.
+* patterns (``phone``, ``email``, ``nric``): Singapore phone numbers, e-mail addresses and
+  NRIC/FIN numbers, replaced by ``[PHONE_n]``, ``[EMAIL_n]``, ``[NRIC_n]``. Their numbers follow
+  the order in which distinct values first appear; :func:`qualflow.transcripts.clean_study`
+  seeds them study-wide (transcripts in id order) with :meth:`Redactor.with_pattern_numbers`.
+
+The list may hold thousands of terms, so the terms are compiled into one regular expression
+shaped as a prefix trie (one alternation per shared prefix), which the regex engine walks in
+time proportional to the text, not to the number of terms. Matching runs on a lower-cased copy
+of the text (same length, so spans carry over), which is about twice as fast as IGNORECASE.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError, csv_row_number
+from .study import read_table
+from .transcripts import normalise_text
+
+REDACTION_COLUMNS = ["term", "kind", "entity"]
+PATTERN_KINDS = {"phone": "PHONE", "email": "EMAIL", "nric": "NRIC"}
+_KIND = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+# The patterns run on a lower-cased copy of the text (see Redactor._compile), so letters are
+# written lower case; every match starts where no word character precedes it.
+# Singapore phone numbers: optional +65, eight digits starting 3, 6, 8 or 9, with an optional
+# space or hyphen after the fourth digit (+65 9123 4567, 6389-2000, 81234567).
+PHONE_PATTERN = r"(?<!\+)(?:\+65[ -]?)?[3689]\d{3}[ -]?\d{4}(?!\w)(?!-\d)"
+EMAIL_PATTERN = r"(?<![.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])"
+# NRIC/FIN: S, T, F, G or M, seven digits, a check letter (case-insensitive).
+NRIC_PATTERN = r"[stfgm]\d{7}[a-z](?!\w)"
+# A cheap look at the next characters before trying each pattern keeps the scan fast.
+_PATTERN_REGEX = {
+    "EMAIL": rf"(?=[\w.+-]+@){EMAIL_PATTERN}",
+    "NRIC": rf"(?=[stfgm]\d){NRIC_PATTERN}",
+    "PHONE": rf"(?=[+3689]){PHONE_PATTERN}",
+}
+# E-mail first: an address that contains a listed name is redacted whole, as an e-mail.
+_PATTERN_ORDER = ("EMAIL", "NRIC", "PHONE")
+
+
+def term_key(term: str) -> str:
+    """The form terms are compared in: normalised, single-spaced, lower case."""
+    return " ".join(normalise_text(term).split()).lower()
+
+
+def lowered(text: str) -> str:
+    """``text.lower()``, keeping every character's position (the rare characters whose lower
+    case is longer, like ``İ``, stay as they are), so spans found in it fit ``text``."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def pattern_key(kind: str, value: str) -> str:
+    """The identity of a pattern value, so that one number is written two ways gets one id."""
+    if kind == "PHONE":
+        return re.sub(r"\D", "", value)[-8:]
+    if kind == "EMAIL":
+        return value.casefold()
+    return value.upper()
+
+
+def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read and validate ``redaction.csv``.
+
+    Returns one row per term, in file order, with columns ``term`` (normalised like the
+    transcripts), ``kind`` (upper case), ``entity`` (the term itself when left empty),
+    ``placeholder`` (``[KIND_n]``) and ``row`` (the CSV row, for messages).
+    """
+    path = Path(path)
+    frame = read_table(path, REDACTION_COLUMNS)
+    rows = []
+    kind_of_entity: dict[str, tuple[str, int]] = {}
+    entity_of_term: dict[str, tuple[str, int]] = {}
+    for i, record in enumerate(frame[REDACTION_COLUMNS].itertuples(index=False)):
+        row = csv_row_number(i)
+        term = " ".join(normalise_text(record.term).split())
+        kind = record.kind.strip().upper()
+        entity = record.entity.strip() or term_key(term)
+        if not term:
+            raise InputError(path, "empty term", row=row)
+        if not kind:
+            raise InputError(path, f"empty kind for term in row {row}", row=row)
+        if len(term) < 2:
+            raise InputError(path, "term is a single character; it would redact too much", row=row)
+        if not _KIND.match(kind):
+            raise InputError(
+                path, f"kind {record.kind!r} must be letters, digits and _ (e.g. STAFF)", row=row
+            )
+        seen_kind = kind_of_entity.setdefault(entity, (kind, row))
+        if seen_kind[0] != kind:
+            raise InputError(
+                path,
+                f"entity {entity!r} has kind {kind} here but {seen_kind[0]} in row {seen_kind[1]}",
+                row=row,
+            )
+        seen_entity = entity_of_term.setdefault(term_key(term), (entity, row))
+        if seen_entity[0] != entity:
+            raise InputError(
+                path,
+                f"the same term is listed for entity {seen_entity[0]!r} in row {seen_entity[1]} "
+                f"and for entity {entity!r} here",
+                row=row,
+            )
+        rows.append({"term": term, "kind": kind, "entity": entity, "row": row})
+    out = pd.DataFrame(rows, columns=["term", "kind", "entity", "row"])
+    out.insert(3, "placeholder", entity_placeholders(out))
+    return out
+
+
+def entity_placeholders(terms: pd.DataFrame) -> list[str]:
+    """``[KIND_n]`` per row: entities of a kind numbered in order of first appearance."""
+    numbers: dict[tuple[str, str], int] = {}
+    per_kind: Counter[str] = Counter()
+    out = []
+    for kind, entity in zip(terms["kind"], terms["entity"], strict=True):
+        if (kind, entity) not in numbers:
+            per_kind[kind] += 1
+            numbers[(kind, entity)] = per_kind[kind]
+        out.append(f"[{kind}_{numbers[(kind, entity)]}]")
+    return out
+
+
+def trie_regex(terms: Iterable[str]) -> str:
+    """A regex matching any of ``terms`` (lower-cased), preferring the longest at each position.
+
+    The terms are folded into a prefix trie and written as nested alternations, e.g.
+    ``dr tan``, ``dr tan wei`` → ``dr\\ tan(?:\\ wei)?``; the greedy optional part makes the longer
+    term win, and backtracking falls back to the shorter one when the longer does not fit.
+    """
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    if not trie:
+        raise ValueError("no terms")
+    return _trie_to_regex(trie)
+
+
+def _trie_to_regex(node: dict) -> str:
+    ends_here = "" in node
+    branches = [re.escape(char) + _trie_to_regex(child) for char, child in node.items() if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends_here:
+        return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else f"{body}?"
+    return body
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """The result of redacting one text."""
+
+    text: str
+    counts: Counter[str]
+    #: (kind, key, number) of every pattern value replaced, in order of appearance
+    patterns: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (start, end) in the input and (start, end) in the output of every replacement
+    edits: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def map_offset(self, offset: int) -> int:
+        """Where a position of the input text lies in the output; a position inside a
+        replaced span maps to the start of its placeholder."""
+        i = bisect.bisect_left(self.edits, (offset,)) - 1
+        if i < 0:
+            return offset
+        start, end, new_start, new_end = self.edits[i]
+        return new_start if offset < end else new_end + offset - end
+
+
+class Redactor:
+    """Replaces listed terms and pattern matches with ``[KIND_n]`` placeholders.
+
+    Build it with :meth:`from_csv` (or from a frame made by :func:`load_redaction_list`).
+    Pattern values are numbered as they are first met; the numbering is carried by the
+    instance, so one redactor used over several transcripts numbers them consistently, and
+    :meth:`with_pattern_numbers` makes a copy seeded with a study-wide numbering.
+    """
+
+    def __init__(
+        self,
+        terms: pd.DataFrame | None = None,
+        patterns: Sequence[str] = (),
+        source: str | PathLike[str] | None = None,
+    ) -> None:
+        terms = terms if terms is not None else pd.DataFrame(columns=REDACTION_COLUMNS)
+        if "placeholder" not in terms.columns:
+            terms = terms.assign(placeholder=entity_placeholders(terms))
+        unknown = [p for p in patterns if p not in PATTERN_KINDS]
+        if unknown:
+            raise InputError(
+                "config.yaml",
+                f"unknown de-identification pattern(s) {unknown} under deid.patterns; "
+                f"choose from {list(PATTERN_KINDS)}",
+            )
+        self.pattern_kinds = [PATTERN_KINDS[p] for p in dict.fromkeys(patterns)]
+        for kind, row in zip(terms["kind"], terms.get("row", [None] * len(terms)), strict=True):
+            if kind in self.pattern_kinds:
+                raise InputError(
+                    source,
+                    f"kind {kind} is used by the {kind.lower()} pattern; choose another kind",
+                    row=row,
+                )
+        self.term_kinds = list(dict.fromkeys(terms["kind"]))
+        self._placeholder = {
+            term_key(term): ph for term, ph in zip(terms["term"], terms["placeholder"], strict=True)
+        }
+        self._kind_of = dict(zip(terms["placeholder"], terms["kind"], strict=True))
+        self._regex = self._compile()
+        self._numbers: dict[tuple[str, str], int] = {}
+        self._next: Counter[str] = Counter()
+
+    @classmethod
+    def from_csv(cls, path: str | PathLike[str] | None, patterns: Sequence[str] = ()) -> Redactor:
+        """A redactor for ``redaction.csv`` (or patterns only when ``path`` is None)."""
+        terms = None if path is None else load_redaction_list(path)
+        return cls(terms, patterns, source=path)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Every kind this redactor can write: the list's kinds in order, then the patterns'."""
+        return self.term_kinds + self.pattern_kinds
+
+    @property
+    def pattern_numbers(self) -> dict[tuple[str, str], int]:
+        """The pattern values numbered so far: ``{(kind, key): n}``."""
+        return dict(self._numbers)
+
+    def with_pattern_numbers(self, numbers: Mapping[tuple[str, str], int]) -> Redactor:
+        """A copy that shares the compiled terms and starts from ``numbers``."""
+        clone = copy.copy(self)
+        clone._numbers = dict(numbers)
+        clone._next = Counter()
+        for (kind, _), n in clone._numbers.items():
+            clone._next[kind] = max(clone._next[kind], n)
+        return clone
+
+    def redact(self, text: str) -> Redaction:
+        """Replace every listed term and pattern match in ``text``; count them by kind."""
+        counts: Counter[str] = Counter()
+        found: list[tuple[str, str, int]] = []
+        edits: list[tuple[int, int, int, int]] = []
+        pieces = []
+        pos = shift = 0
+        for group, start, end, matched in self._matches(text):
+            if group == "TERM":
+                placeholder = self._placeholder[matched]
+                counts[self._kind_of[placeholder]] += 1
+            else:
+                key = pattern_key(group, text[start:end])
+                n = self._number(group, key)
+                counts[group] += 1
+                found.append((group, key, n))
+                placeholder = f"[{group}_{n}]"
+            pieces += (text[pos:start], placeholder)
+            edits.append((start, end, start + shift, start + shift + len(placeholder)))
+            shift += len(placeholder) - (end - start)
+            pos = end
+        if not pieces:
+            return Redaction(text, counts, found, edits)
+        pieces.append(text[pos:])
+        return Redaction("".join(pieces), counts, found, edits)
+
+    def mask(self, text: str) -> str:
+        """Redact ``text`` for a message or label: terms get their placeholder, pattern
+        matches an unnumbered ``[KIND]``; nothing is counted or numbered."""
+        pieces = []
+        pos = 0
+        for group, start, end, matched in self._matches(text):
+            placeholder = self._placeholder[matched] if group == "TERM" else f"[{group}]"
+            pieces += (text[pos:start], placeholder)
+            pos = end
+        return "".join(pieces) + text[pos:] if pieces else text
+
+    def _matches(self, text: str) -> Iterator[tuple[str, int, int, str]]:
+        """(group, start, end, lower-cased match) of every redaction in ``text``."""
+        if self._regex is None:
+            return
+        low = lowered(text)
+        for match in self._regex.finditer(low):
+            yield match.lastgroup, match.start(), match.end(), match.group()
+
+    def _number(self, kind: str, key: str) -> int:
+        n = self._numbers.get((kind, key))
+        if n is None:
+            self._next[kind] += 1
+            n = self._numbers[(kind, key)] = self._next[kind]
+        return n
+
+    def _compile(self) -> re.Pattern[str] | None:
+        parts = [
+            f"(?P<{kind}>{_PATTERN_REGEX[kind]})"
+            for kind in _PATTERN_ORDER
+            if kind in self.pattern_kinds
+        ]
+        if self._placeholder:
+            trie = trie_regex(sorted(self._placeholder))
+            parts.append(rf"(?P<TERM>(?:{trie})(?!\w))")
+        if not parts:
+            return None
+        # Matching a lower-cased copy of the text case-sensitively is about twice as fast as
+        # IGNORECASE; every match starts where no word character precedes it, and testing that
+        # once, before the alternatives, rejects positions inside words cheaply.
+        return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")

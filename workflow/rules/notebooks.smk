@@ -1,0 +1,151 @@
+TABLE_FORMATS = ["csv", "md", "tex", "docx"]
+NOTEBOOK_DIR = Path(workflow.basedir) / "notebooks"
+
+
+def figure(stem, caption, category, subcategory=None):
+    """A figure's PNG, flagged for the Snakemake report with its caption."""
+    return report(
+        f"results/figures/{stem}.png",
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory=subcategory,
+    )
+
+
+def tables(stem):
+    return expand("results/tables/{stem}.{ext}", stem=stem, ext=TABLE_FORMATS)
+
+
+def table_report(stem, category):
+    return report(
+        f"results/tables/{stem}.csv", caption="../report/table.rst", category=category
+    )
+
+
+def notebook_parameters(category=None, exemplars=True):
+    """Config values a notebook shows; a change here reruns only the notebooks using it."""
+    params = {
+        "figures_dir": "results/figures",
+        "tables_dir": "results/tables",
+        "wave_labels": WAVE_LABELS,
+        "ci_level": config["agreement"]["ci_level"],
+        **figure_options(),
+    }
+    if exemplars:
+        params["exemplar_min_words"] = config["exemplars"]["min_words"]
+        params["exemplar_max_words"] = config["exemplars"]["max_words"]
+    if category is not None:
+        params["category"] = category
+    return params
+
+
+rule notebook_agreement:
+    """Forest plot, agreement tables and the generated narrative."""
+    input:
+        notebook=NOTEBOOK_DIR / "agreement.ipynb",
+        agreement_by_code="results/agreement/agreement_by_code.csv",
+        agreement_by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
+        agreement_summary="results/agreement/agreement_summary.csv",
+        codebook=config["data"]["codebook"],
+    output:
+        ipynb="results/notebooks/agreement.ipynb",
+        html="results/notebooks/agreement.html",
+        forest=figure("agreement_forest", "agreement_forest", "Agreement"),
+        forest_svg="results/figures/agreement_forest.svg",
+        by_code=tables("agreement_by_code"),
+        summary=tables("agreement_summary"),
+        narrative="results/tables/agreement_narrative.md",
+    params:
+        parameters=notebook_parameters(exemplars=False),
+    log:
+        "logs/notebook_agreement.log",
+    script:
+        "../scripts/notebook.py"
+
+
+THEME_FIGURES = ["heatmap", "prevalence", "matrix", "cooccurrence"]
+
+
+rule notebook_themes:
+    """Subtheme × wave heatmap, prevalence by wave, participant matrix, co-occurrence —
+    once for all subthemes and once per category."""
+    input:
+        notebook=NOTEBOOK_DIR / "themes.ipynb",
+        theme_frequency="results/themes/theme_frequency_by_wave.csv",
+        participant_theme_matrix="results/themes/participant_theme_matrix.csv",
+        cooccurrence="results/themes/cooccurrence.csv",
+        theme_importance="results/themes/theme_importance.csv",
+        exemplars="results/themes/exemplars.csv",
+        codebook=config["data"]["codebook"],
+    output:
+        ipynb="results/notebooks/themes_{category}.ipynb",
+        html="results/notebooks/themes_{category}.html",
+        heatmap=report(
+            "results/figures/themes_{category}_heatmap.png",
+            caption="../report/heatmap.rst",
+            category="Themes",
+            subcategory="{category}",
+        ),
+        prevalence=report(
+            "results/figures/themes_{category}_prevalence.png",
+            caption="../report/prevalence.rst",
+            category="Themes",
+            subcategory="{category}",
+        ),
+        matrix=report(
+            "results/figures/themes_{category}_matrix.png",
+            caption="../report/matrix.rst",
+            category="Themes",
+            subcategory="{category}",
+        ),
+        cooccurrence=report(
+            "results/figures/themes_{category}_cooccurrence.png",
+            caption="../report/cooccurrence.rst",
+            category="Themes",
+            subcategory="{category}",
+        ),
+        svgs=expand(
+            "results/figures/themes_{{category}}_{kind}.svg", kind=THEME_FIGURES
+        ),
+        frequency=expand(
+            "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
+        ),
+    params:
+        parameters=lambda wildcards: notebook_parameters(wildcards.category),
+    log:
+        "logs/notebook_themes_{category}.log",
+    script:
+        "../scripts/notebook.py"
+
+
+rule notebook_manuscript:
+    """Table 1, Figure 1 (recruitment flowchart), the themes table and the agreement table."""
+    input:
+        notebook=NOTEBOOK_DIR / "manuscript.ipynb",
+        screening=config["data"]["screening"],
+        participants=config["data"]["participants"],
+        interviews=config["data"]["interviews"],
+        codebook=config["data"]["codebook"],
+        theme_frequency="results/themes/theme_frequency_by_wave.csv",
+        exemplars="results/themes/exemplars.csv",
+        agreement_by_code="results/agreement/agreement_by_code.csv",
+        agreement_summary="results/agreement/agreement_summary.csv",
+    output:
+        ipynb="results/notebooks/manuscript.ipynb",
+        html="results/notebooks/manuscript.html",
+        flowchart=figure("figure1_flowchart", "flowchart", "Manuscript"),
+        flowchart_svg="results/figures/figure1_flowchart.svg",
+        table1=table_report("table1_participants", "Manuscript"),
+        table2=table_report("table2_themes", "Manuscript"),
+        table3=table_report("table3_agreement", "Manuscript"),
+        other_formats=expand(
+            "results/tables/{stem}.{ext}",
+            stem=["table1_participants", "table2_themes", "table3_agreement"],
+            ext=["md", "tex", "docx"],
+        ),
+    params:
+        parameters=notebook_parameters(),
+    log:
+        "logs/notebook_manuscript.log",
+    script:
+        "../scripts/notebook.py"
