@@ -394,7 +394,7 @@ def kappa_table(
 
     Columns: n_units, both, a_only, b_only, neither, percent_agreement, kappa (Cohen 1960),
     kappa_se (Fleiss, Cohen & Everitt 1969), kappa_ci_low/high (kappa ± z·SE at ``ci_level``,
-    a Wald interval, not clipped to [−1, 1]), pabak (Byrt et al. 1993), ac1 (Gwet 2008), alpha
+    a Wald interval truncated to kappa's range [−1, 1], as a kappa above 1 is impossible), pabak (Byrt et al. 1993), ac1 (Gwet 2008), alpha
     (Krippendorff 2011), ppos, pneg (Cicchetti & Feinstein 1990), prevalence_index, bias_index
     (Byrt et al. 1993, signed), band (Landis & Koch 1977) and note (why anything is undefined).
     """
@@ -409,8 +409,8 @@ def kappa_table(
             "percent_agreement": percent_agreement(counts),
             "kappa": kappa,
             "kappa_se": se,
-            "kappa_ci_low": kappa - z * se,
-            "kappa_ci_high": kappa + z * se,
+            "kappa_ci_low": np.clip(kappa - z * se, -1.0, 1.0),
+            "kappa_ci_high": np.clip(kappa + z * se, -1.0, 1.0),
             "pabak": pabak(counts),
             "ac1": gwet_ac1(counts),
             "alpha": krippendorff_alpha(counts),

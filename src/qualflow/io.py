@@ -17,17 +17,34 @@ from pathlib import Path
 import pandas as pd
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    """Give the file the usual permissions (mkstemp makes it owner-only) and rename it."""
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, target)
+
+
+def _temporary_beside(target: Path, suffix: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; rename it onto ``target`` on success."""
+    """Yield a temporary path next to ``target`` (same suffix); rename it onto ``target`` on
+    success."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _temporary_beside(target, ".tmp" + target.suffix)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        _publish(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -60,11 +77,9 @@ class OutputSet:
     def path(self, target: str | os.PathLike[str]) -> Path:
         """A temporary path to write ``target``'s content to; published on exit."""
         target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        self._staged.append((Path(tmp), target))
-        return Path(tmp)
+        tmp = _temporary_beside(target, ".tmp" + target.suffix)
+        self._staged.append((tmp, target))
+        return tmp
 
     def text(self, target: str | os.PathLike[str], text: str) -> None:
         self.path(target).write_text(text, encoding="utf-8", newline="\n")
@@ -78,7 +93,7 @@ class OutputSet:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             for tmp, target in self._staged:
-                os.replace(tmp, target)
+                _publish(tmp, target)
         for tmp, _ in self._staged:
             if tmp.exists():
                 tmp.unlink()
