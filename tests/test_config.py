@@ -51,21 +51,21 @@ def edit_config(study: Path, edit) -> None:
 
 def test_demo_config_is_valid(study):
     proc = dry_run(study)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, proc.stdout
 
 
 def test_wrong_type_names_the_key(study):
     edit_config(study, lambda c: c["agreement"]["bootstrap"].update(replicates="many"))
     proc = dry_run(study)
     assert proc.returncode != 0
-    assert "'many' is not of type 'integer'" in proc.stderr
-    assert "replicates" in proc.stderr
+    assert "'many' is not of type 'integer'" in proc.stdout
+    assert "replicates" in proc.stdout
 
 
 def test_unknown_policy_is_rejected(study):
     edit_config(study, lambda c: c["reconcile"].update(unresolved="ask_later"))
     proc = dry_run(study)
-    assert proc.returncode != 0 and "ask_later" in proc.stderr
+    assert proc.returncode != 0 and "ask_later" in proc.stdout
 
 
 def test_defaults_are_filled(study):
@@ -75,14 +75,14 @@ def test_defaults_are_filled(study):
 
     edit_config(study, strip)
     proc = dry_run(study)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, proc.stdout
 
 
 def test_missing_interviews_table_is_named(study):
     (study / "data/interviews.csv").unlink()
     proc = dry_run(study)
     assert proc.returncode != 0
-    assert "data/interviews.csv: file not found" in proc.stderr
+    assert "data/interviews.csv: file not found" in proc.stdout
 
 
 def test_run_stage_turns_bad_input_into_one_line(tmp_path, capsys):

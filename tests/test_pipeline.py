@@ -156,10 +156,28 @@ def test_editing_resolutions_reruns_consensus_onward_not_agreement(study):
     assert not {"agreement", "import_codings", "clean", "disagreements"} & set(rules)
 
 
+def _with_config_edit(study: Path, old: str, new: str) -> dict[str, int]:
+    path = study / "config.yaml"
+    original = path.read_text()
+    assert old in original
+    try:
+        path.write_text(original.replace(old, new))
+        return scheduled_rules(study)
+    finally:
+        path.write_text(original)
+
+
 def test_renaming_a_wave_reruns_only_notebooks(study):
-    rules = scheduled_rules(study, "--config", "waves={1: 'Intake', 2: '4 months', 3: '8 months'}")
+    rules = _with_config_edit(study, '1: "Baseline"', '1: "Intake"')
+    rules.pop("all", None)
     assert rules, "a new wave label must rerun something"
     assert all(rule.startswith("notebook_") for rule in rules), rules
+
+
+def test_figure_option_reruns_only_notebooks(study):
+    rules = _with_config_edit(study, "dpi: 300", "dpi: 200")
+    rules.pop("all", None)
+    assert set(rules) == {"notebook_agreement", "notebook_themes", "notebook_manuscript"}
 
 
 def test_notebooks_executed_with_parameters_and_outputs(study):
@@ -181,7 +199,7 @@ def test_notebooks_executed_with_parameters_and_outputs(study):
 
 def test_table1_and_flowchart_match_the_study(study):
     table1 = (study / "results/tables/table1_participants.md").read_text()
-    for expected in ["10", "6 (60", "4 (40", "30.0 (6.2)", "29 of 30", "63 (20)"]:
+    for expected in ["10", "6 (60", "4 (40", "30.0 (6.2)", "29 of 30", "63.0 (20.0)"]:
         assert expected in table1, expected
 
 
