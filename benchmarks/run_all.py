@@ -59,11 +59,18 @@ def bench_cleaning(scales: list[int], root: Path, threads: int) -> list[dict]:
         )
         seconds = time.perf_counter() - t0
         rows.append(
-            {"scale": scale, "transcripts": n_files, "threads": threads, "seconds": seconds,
-             "ms_per_transcript": 1000 * seconds / n_files}
+            {
+                "scale": scale,
+                "transcripts": n_files,
+                "threads": threads,
+                "seconds": seconds,
+                "ms_per_transcript": 1000 * seconds / n_files,
+            }
         )
-        print(f"  clean x{scale}: {n_files} transcripts in {seconds:.1f} s "
-              f"({1000 * seconds / n_files:.0f} ms each)")
+        print(
+            f"  clean x{scale}: {n_files} transcripts in {seconds:.1f} s "
+            f"({1000 * seconds / n_files:.0f} ms each)"
+        )
     return rows
 
 
@@ -89,15 +96,23 @@ def bench_snakemake_jobs(n_jobs: int, root: Path, cores: int) -> dict:
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet", "all"],
-        cwd=work, check=True, capture_output=True,
+        cwd=work,
+        check=True,
+        capture_output=True,
     )
     seconds = time.perf_counter() - t0
-    row = {"jobs": n_jobs, "cores": cores, "seconds": seconds,
-           "seconds_per_job": seconds / n_jobs,
-           "extrapolated_3000_jobs_seconds": 3000 * seconds / n_jobs}
-    print(f"  snakemake: {n_jobs} trivial jobs on {cores} cores in {seconds:.1f} s "
-          f"({seconds / n_jobs:.2f} s/job; 3,000 per-transcript jobs ≈ "
-          f"{row['extrapolated_3000_jobs_seconds'] / 60:.0f} min of overhead alone)")
+    row = {
+        "jobs": n_jobs,
+        "cores": cores,
+        "seconds": seconds,
+        "seconds_per_job": seconds / n_jobs,
+        "extrapolated_3000_jobs_seconds": 3000 * seconds / n_jobs,
+    }
+    print(
+        f"  snakemake: {n_jobs} trivial jobs on {cores} cores in {seconds:.1f} s "
+        f"({seconds / n_jobs:.2f} s/job; 3,000 per-transcript jobs ≈ "
+        f"{row['extrapolated_3000_jobs_seconds'] / 60:.0f} min of overhead alone)"
+    )
     return row
 
 
@@ -117,12 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     cleaning = bench_cleaning(args.scales, root, args.threads)
     print("Snakemake per-job cost:")
     jobs = bench_snakemake_jobs(args.jobs, root, args.threads)
-    (OUT / "cleaning.json").write_text(json.dumps({"cleaning": cleaning, "snakemake_jobs": jobs},
-                                                  indent=2))
+    (OUT / "cleaning.json").write_text(
+        json.dumps({"cleaning": cleaning, "snakemake_jobs": jobs}, indent=2)
+    )
     if not args.skip_agreement:
         print("Agreement (vectorised vs naive):")
-        subprocess.run([sys.executable, str(HERE / "bench_agreement.py"),
-                        "--out", str(OUT / "agreement.json")], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "bench_agreement.py"),
+                "--out",
+                str(OUT / "agreement.json"),
+            ],
+            check=True,
+        )
     print(f"results in {OUT}")
     return 0
 

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.e2e
 def snakemake(study: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run(
         [*SNAKEMAKE, "--directory", str(study), *args],
-        capture_output=True, text=True, cwd=study,
+        capture_output=True,
+        text=True,
+        cwd=study,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -60,7 +62,8 @@ def copy_study(dest: Path) -> Path:
 def tree_digest(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -185,8 +188,9 @@ def test_notebooks_executed_with_parameters_and_outputs(study):
         nb = json.loads((study / f"results/notebooks/{name}.ipynb").read_text())
         tags = [c.get("metadata", {}).get("tags", []) for c in nb["cells"]]
         assert any("injected-parameters" in t for t in tags), name
-        errors = [o for c in nb["cells"] for o in c.get("outputs", [])
-                  if o.get("output_type") == "error"]
+        errors = [
+            o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"
+        ]
         assert errors == [], name
         assert (study / f"results/notebooks/{name}.html").stat().st_size > 10_000
     figures = list((study / "results/figures").glob("*.png"))

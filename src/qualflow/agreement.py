@@ -394,9 +394,10 @@ def kappa_table(
 
     Columns: n_units, both, a_only, b_only, neither, percent_agreement, kappa (Cohen 1960),
     kappa_se (Fleiss, Cohen & Everitt 1969), kappa_ci_low/high (kappa ± z·SE at ``ci_level``,
-    a Wald interval truncated to kappa's range [−1, 1], as a kappa above 1 is impossible), pabak (Byrt et al. 1993), ac1 (Gwet 2008), alpha
-    (Krippendorff 2011), ppos, pneg (Cicchetti & Feinstein 1990), prevalence_index, bias_index
-    (Byrt et al. 1993, signed), band (Landis & Koch 1977) and note (why anything is undefined).
+    a Wald interval truncated to kappa's range [−1, 1]), pabak (Byrt et al. 1993), ac1
+    (Gwet 2008), alpha (Krippendorff 2011), ppos, pneg (Cicchetti & Feinstein 1990),
+    prevalence_index, bias_index (Byrt et al. 1993, signed), band (Landis & Koch 1977) and
+    note (why anything is undefined).
     """
     counts = _integral(np.asarray(counts).reshape(-1, 4))
     z = _z(ci_level)

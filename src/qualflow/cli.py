@@ -1,6 +1,6 @@
 """The ``qualflow`` command: utilities around the Snakemake pipeline.
 
-    qualflow simulate --out DIR [--scale N] [--seed S]   write a synthetic study into DIR
+qualflow simulate --out DIR [--scale N] [--seed S]   write a synthetic study into DIR
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser("simulate", help="write a seeded synthetic study (data/) into a folder")
     sim.add_argument("--out", required=True, help="study folder to create")
-    sim.add_argument("--scale", type=int, default=1, help="1 = demo study; 100 = ~3,000 transcripts")
+    sim.add_argument(
+        "--scale", type=int, default=1, help="1 = demo study; 100 = ~3,000 transcripts"
+    )
     sim.add_argument("--seed", type=int, default=2019)
     sim.add_argument("--config", help="a config.yaml to copy into the study folder")
     sim.set_defaults(func=_simulate)

@@ -60,7 +60,9 @@ def load_codebook(path: str | PathLike[str]) -> pd.DataFrame:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = None if mark is None else mark.line + 1
-        raise InputError(path, f"not valid YAML ({getattr(err, 'problem', err)})", line=line) from None
+        raise InputError(
+            path, f"not valid YAML ({getattr(err, 'problem', err)})", line=line
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("categories"), list):
         raise InputError(path, "expected a mapping with a list under 'categories'")
     rows = []

@@ -17,7 +17,14 @@ from .errors import InputError, csv_row_number
 TRANSCRIPT_ID = re.compile(r"^(?P<participant>\d+)_(?P<wave>\d+)$")
 
 PARTICIPANT_COLUMNS = ["participant_id", "gender", "age", "ethnicity", "diagnosis", "department"]
-INTERVIEW_COLUMNS = ["participant_id", "wave", "date", "duration_min", "recorded", "transcript_file"]
+INTERVIEW_COLUMNS = [
+    "participant_id",
+    "wave",
+    "date",
+    "duration_min",
+    "recorded",
+    "transcript_file",
+]
 SCREENING_COLUMNS = ["staff_id", "status", "reason", "participant_id"]
 SCREENING_STATUSES = ("interviewed", "ineligible", "declined")
 
@@ -77,21 +84,26 @@ def read_interviews(path: str | PathLike[str]) -> pd.DataFrame:
     if bad.any():
         i = int(bad.idxmax())
         raise InputError(
-            path, f"recorded must be yes or no, not {frame.at[i, 'recorded']!r}", row=csv_row_number(i)
+            path,
+            f"recorded must be yes or no, not {frame.at[i, 'recorded']!r}",
+            row=csv_row_number(i),
         )
     frame["recorded"] = recorded == "yes"
     frame["transcript_file"] = frame["transcript_file"].str.strip()
     frame["transcript_id"] = frame["participant_id"].astype(str) + "_" + frame["wave"].astype(str)
     for i, row in frame.iterrows():
         if row["recorded"] and not row["transcript_file"]:
-            raise InputError(path, "recorded interview has no transcript_file", row=csv_row_number(i))
+            raise InputError(
+                path, "recorded interview has no transcript_file", row=csv_row_number(i)
+            )
         if row["transcript_file"]:
             stem = Path(row["transcript_file"]).stem
             if stem != row["transcript_id"]:
                 raise InputError(
                     path,
                     f"transcript_file {row['transcript_file']!r} does not match participant "
-                    f"{row['participant_id']} wave {row['wave']} (expected {row['transcript_id']}.*)",
+                    f"{row['participant_id']} wave {row['wave']} "
+                    f"(expected {row['transcript_id']}.*)",
                     row=csv_row_number(i),
                 )
     dupes = frame["transcript_id"].duplicated()
@@ -120,13 +132,16 @@ def read_screening(path: str | PathLike[str]) -> pd.DataFrame:
     return frame
 
 
-def parse_transcript_id(transcript_id: str, source: str | PathLike[str] | None = None) -> tuple[int, int]:
+def parse_transcript_id(
+    transcript_id: str, source: str | PathLike[str] | None = None
+) -> tuple[int, int]:
     """Split ``50004_2`` into (participant 50004, wave 2); a clear error otherwise."""
     match = TRANSCRIPT_ID.match(str(transcript_id))
     if not match:
         raise InputError(
             source,
-            f"transcript id {transcript_id!r} does not parse as <participant>_<wave> (e.g. 50004_2)",
+            f"transcript id {transcript_id!r} does not parse as <participant>_<wave> "
+            "(e.g. 50004_2)",
         )
     return int(match["participant"]), int(match["wave"])
 

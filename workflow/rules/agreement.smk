@@ -9,12 +9,14 @@ rule agreement:
         by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
         summary="results/agreement/agreement_summary.csv",
         double_coded="results/agreement/double_coded.csv",
+    log:
+        "logs/agreement.log",
+    conda:
+        "../envs/qualflow.yaml"
     params:
         speakers=config["agreement"]["speakers"],
         replicates=config["agreement"]["bootstrap"]["replicates"],
         seed=config["agreement"]["bootstrap"]["seed"],
         ci_level=config["agreement"]["ci_level"],
-    log:
-        "logs/agreement.log",
     script:
         "../scripts/agreement.py"

@@ -7,6 +7,8 @@ rule coding_sheet:
         "results/coding_sheets/{coder}.xlsx",
     log:
         "logs/coding_sheet_{coder}.log",
+    conda:
+        "../envs/qualflow.yaml"
     script:
         "../scripts/coding_sheet.py"
 
@@ -21,11 +23,13 @@ rule import_codings:
     output:
         codings="results/codings/{coder}.csv",
         status="results/codings/{coder}_status.csv",
+    log:
+        "logs/import_codings_{coder}.log",
+    conda:
+        "../envs/qualflow.yaml"
     params:
         min_overlap=config["units"]["min_overlap"],
         end_position=config["units"]["qdpx_end_position"],
         coders={c: config["qda_users"].get(c, c) for c in CODERS},
-    log:
-        "logs/import_codings_{coder}.log",
     script:
         "../scripts/import_codings.py"

@@ -23,7 +23,8 @@ WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
 INTERVIEWS = recorded_transcripts(read_interviews(config["data"]["interviews"]))
 TRANSCRIPT_IDS = list(INTERVIEWS["transcript_id"])
 TRANSCRIPT_FILES = [
-    str(Path(config["data"]["transcripts"]) / name) for name in INTERVIEWS["transcript_file"]
+    str(Path(config["data"]["transcripts"]) / name)
+    for name in INTERVIEWS["transcript_file"]
 ]
 
 
@@ -65,3 +66,47 @@ def all_outputs():
         expand("results/notebooks/themes_{category}.html", category=CATEGORIES),
         "results/notebooks/manuscript.html",
     ]
+
+
+# --- notebooks -------------------------------------------------------------------------
+
+TABLE_FORMATS = ["csv", "md", "tex", "docx"]
+THEME_FIGURES = ["heatmap", "prevalence", "matrix", "cooccurrence"]
+NOTEBOOK_DIR = Path(workflow.basedir) / "notebooks"
+
+
+def figure(stem, caption, category, subcategory=None):
+    """A figure's PNG, flagged for the Snakemake report with its caption."""
+    return report(
+        f"results/figures/{stem}.png",
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory=subcategory,
+    )
+
+
+def tables(stem):
+    return expand("results/tables/{stem}.{ext}", stem=stem, ext=TABLE_FORMATS)
+
+
+def table_report(stem, category):
+    return report(
+        f"results/tables/{stem}.csv", caption="../report/table.rst", category=category
+    )
+
+
+def notebook_parameters(category=None, exemplars=True):
+    """Config values a notebook shows; a change here reruns only the notebooks using it."""
+    params = {
+        "figures_dir": "results/figures",
+        "tables_dir": "results/tables",
+        "wave_labels": WAVE_LABELS,
+        "ci_level": config["agreement"]["ci_level"],
+        **figure_options(),
+    }
+    if exemplars:
+        params["exemplar_min_words"] = config["exemplars"]["min_words"]
+        params["exemplar_max_words"] = config["exemplars"]["max_words"]
+    if category is not None:
+        params["category"] = category
+    return params

@@ -1,44 +1,3 @@
-TABLE_FORMATS = ["csv", "md", "tex", "docx"]
-NOTEBOOK_DIR = Path(workflow.basedir) / "notebooks"
-
-
-def figure(stem, caption, category, subcategory=None):
-    """A figure's PNG, flagged for the Snakemake report with its caption."""
-    return report(
-        f"results/figures/{stem}.png",
-        caption=f"../report/{caption}.rst",
-        category=category,
-        subcategory=subcategory,
-    )
-
-
-def tables(stem):
-    return expand("results/tables/{stem}.{ext}", stem=stem, ext=TABLE_FORMATS)
-
-
-def table_report(stem, category):
-    return report(
-        f"results/tables/{stem}.csv", caption="../report/table.rst", category=category
-    )
-
-
-def notebook_parameters(category=None, exemplars=True):
-    """Config values a notebook shows; a change here reruns only the notebooks using it."""
-    params = {
-        "figures_dir": "results/figures",
-        "tables_dir": "results/tables",
-        "wave_labels": WAVE_LABELS,
-        "ci_level": config["agreement"]["ci_level"],
-        **figure_options(),
-    }
-    if exemplars:
-        params["exemplar_min_words"] = config["exemplars"]["min_words"]
-        params["exemplar_max_words"] = config["exemplars"]["max_words"]
-    if category is not None:
-        params["category"] = category
-    return params
-
-
 rule notebook_agreement:
     """Forest plot, agreement tables and the generated narrative."""
     input:
@@ -55,15 +14,14 @@ rule notebook_agreement:
         by_code=tables("agreement_by_code"),
         summary=tables("agreement_summary"),
         narrative="results/tables/agreement_narrative.md",
-    params:
-        parameters=notebook_parameters(exemplars=False),
     log:
         "logs/notebook_agreement.log",
+    conda:
+        "../envs/qualflow.yaml"
+    params:
+        parameters=notebook_parameters(exemplars=False),
     script:
         "../scripts/notebook.py"
-
-
-THEME_FIGURES = ["heatmap", "prevalence", "matrix", "cooccurrence"]
 
 
 rule notebook_themes:
@@ -110,10 +68,12 @@ rule notebook_themes:
         frequency=expand(
             "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
         ),
-    params:
-        parameters=lambda wildcards: notebook_parameters(wildcards.category),
     log:
         "logs/notebook_themes_{category}.log",
+    conda:
+        "../envs/qualflow.yaml"
+    params:
+        parameters=lambda wildcards: notebook_parameters(wildcards.category),
     script:
         "../scripts/notebook.py"
 
@@ -143,9 +103,11 @@ rule notebook_manuscript:
             stem=["table1_participants", "table2_themes", "table3_agreement"],
             ext=["md", "tex", "docx"],
         ),
-    params:
-        parameters=notebook_parameters(),
     log:
         "logs/notebook_manuscript.log",
+    conda:
+        "../envs/qualflow.yaml"
+    params:
+        parameters=notebook_parameters(),
     script:
         "../scripts/notebook.py"

@@ -9,10 +9,12 @@ rule export_qdpx:
         interviews=config["data"]["interviews"],
     output:
         "results/qdpx/study.qdpx",
+    log:
+        "logs/export_qdpx.log",
+    conda:
+        "../envs/qualflow.yaml"
     params:
         coders=CODERS,
         project_name=config["study"]["name"],
-    log:
-        "logs/export_qdpx.log",
     script:
         "../scripts/export_qdpx.py"

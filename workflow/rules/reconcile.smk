@@ -7,11 +7,13 @@ rule disagreements:
     output:
         csv="results/reconciliation/disagreements.csv",
         xlsx="results/reconciliation/disagreements.xlsx",
+    log:
+        "logs/disagreements.log",
+    conda:
+        "../envs/qualflow.yaml"
     params:
         coders=CODERS,
         speakers=config["agreement"]["speakers"],
-    log:
-        "logs/disagreements.log",
     script:
         "../scripts/disagreements.py"
 
@@ -26,11 +28,13 @@ rule consensus:
     output:
         codings="results/consensus/codings.csv",
         status="results/reconciliation/status.csv",
+    log:
+        "logs/consensus.log",
+    conda:
+        "../envs/qualflow.yaml"
     params:
         coders=CODERS,
         speakers=config["agreement"]["speakers"],
         unresolved=config["reconcile"]["unresolved"],
-    log:
-        "logs/consensus.log",
     script:
         "../scripts/consensus.py"

@@ -13,12 +13,14 @@ rule themes:
         importance="results/themes/theme_importance.csv",
         cooccurrence="results/themes/cooccurrence.csv",
         exemplars="results/themes/exemplars.csv",
+    log:
+        "logs/themes.log",
+    conda:
+        "../envs/qualflow.yaml"
     params:
         primacy_prompt=config["themes"]["primacy_prompt"],
         weights=config["themes"]["importance_weights"],
         min_words=config["exemplars"]["min_words"],
         max_words=config["exemplars"]["max_words"],
-    log:
-        "logs/themes.log",
     script:
         "../scripts/themes.py"
