@@ -415,6 +415,7 @@ def codings(data, units) -> dict[str, pd.DataFrame]:
     for coder, name in (("coder_a", "coder_a.csv"), ("coder_b", "coder_b.xlsx")):
         frame, status = read_codings(data / "codings" / name, coder, book, units, clean)
         assert "duplicate" not in set(status.loc[status["count"] > 0, "kind"])
+        assert frame["transcript_id"].nunique() == 29  # both coders code every transcript
         out[coder] = frame
     return out
 
@@ -462,6 +463,8 @@ def test_kappa_per_code_spans_the_intended_range(data, units, codings):
         vb = [int((u, code) in b) for u in turns]
         assert sum(va) >= 10 and sum(vb) >= 10, code
         kappas[code] = cohen_kappa_score(va, vb)
+    off_target = {c: round(k, 2) for c, k in kappas.items() if abs(k - sim.TARGET_KAPPA[c]) > 0.1}
+    assert off_target == {}
     values = sorted(kappas.values())
     assert values[0] >= 0.45 and values[-1] <= 0.97
     assert 2 <= sum(v < 0.6 for v in values) <= 6
