@@ -227,3 +227,20 @@ def test_consensus_is_complete(study):
 def test_report_builds(study):
     snakemake(study, "--report", "results/report.html")
     assert (study / "results/report.html").stat().st_size > 100_000
+
+
+def test_bad_coding_stops_the_run_naming_file_and_row(tmp_path):
+    folder = copy_study(tmp_path / "bad")
+    path = folder / "data/codings/coder_a.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(",")
+    header = lines[0].split(",")
+    fields[header.index("code")] = "made_up_code"
+    path.write_text("\n".join([*lines, ",".join(fields)]) + "\n", encoding="utf-8")
+    proc = snakemake(folder, "--cores", "2", "results/agreement/agreement_by_code.csv", check=False)
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert f"coder_a.csv, row {len(lines) + 1}" in output
+    assert "made_up_code" in output
+    assert not (folder / "results/codings/coder_a.csv").exists()
+    assert not list((folder / "results/codings").glob(".*tmp*"))

@@ -219,7 +219,7 @@ def test_agreement_narrative_takes_every_number_from_the_csvs(book):
     pooled = pooled.set_index("statistic")
     assert (
         f"Across {pooled.at['pooled_kappa', 'n_codes']} codes and "
-        f"{pooled.at['pooled_kappa', 'n_units']} coded turns, pooled Cohen's κ was "
+        f"{pooled.at['pooled_kappa', 'n_units']} double-coded turns, pooled Cohen's κ was "
         f"{pooled.at['pooled_kappa', 'value']:.2f} (bootstrap 95% CI "
         f"{pooled.at['pooled_kappa', 'boot_ci_low']:.2f}–"
         f"{pooled.at['pooled_kappa', 'boot_ci_high']:.2f})."

@@ -6,9 +6,10 @@ qualflow simulate --out DIR [--scale N] [--seed S]   write a synthetic study int
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
+
+import yaml
 
 from .errors import InputError
 
@@ -18,9 +19,23 @@ def _simulate(args: argparse.Namespace) -> None:
 
     out = Path(args.out)
     simulate_study(out, scale=args.scale, seed=args.seed)
-    config = out / "config.yaml"
-    if args.config and not config.exists():
-        shutil.copyfile(args.config, config)
+    if args.config:
+        write_study_config(Path(args.config), out)
+
+
+def write_study_config(template: Path, study: Path) -> Path:
+    """Copy ``template`` into ``study/config.yaml``, pointing ``coders`` at the files the
+    simulator wrote (coder B is a coding sheet at scale 1 and a long CSV above)."""
+    config = yaml.safe_load(template.read_text(encoding="utf-8"))
+    codings = study / "data" / "codings"
+    config["coders"] = {
+        path.stem: str(path.relative_to(study))
+        for path in sorted(codings.iterdir())
+        if path.suffix in {".csv", ".xlsx", ".qdpx", ".qde"}
+    }
+    target = study / "config.yaml"
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", type=int, default=1, help="1 = demo study; 100 = ~3,000 transcripts"
     )
     sim.add_argument("--seed", type=int, default=2019)
-    sim.add_argument("--config", help="a config.yaml to copy into the study folder")
+    sim.add_argument("--config", help="a config.yaml to copy into the study (coders adjusted)")
     sim.set_defaults(func=_simulate)
     args = parser.parse_args(argv)
     try:

@@ -535,7 +535,7 @@ def agreement_narrative(
     if pooled is not None:
         sentences.append(
             f"Across {fmt_count(pooled['n_codes'])} codes and {fmt_count(pooled['n_units'])} "
-            f"coded turns, pooled Cohen's κ was {fmt_number(pooled['value'])}"
+            f"double-coded turns, pooled Cohen's κ was {fmt_number(pooled['value'])}"
             f"{_ci_clause(pooled, f'bootstrap {ci}')}."
         )
     by_transcript = summary_value(summary, "pooled_kappa", "transcript")
