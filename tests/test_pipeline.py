@@ -126,7 +126,7 @@ def test_editing_a_transcript_reschedules_its_cleaning_and_downstream(study):
         rules = scheduled_rules(study)
     finally:
         path.write_bytes(original)
-    assert rules.get("clean") == 1
+    assert rules.get("clean") == 1 and rules.get("clean_texts") == 1
     assert "agreement" in rules and "themes" in rules
 
 
@@ -142,7 +142,7 @@ def test_editing_one_coder_reruns_that_import_onward_not_cleaning(study):
         rules = scheduled_rules(study)
     finally:
         path.write_bytes(original)
-    assert "clean" not in rules
+    assert "clean" not in rules and "clean_texts" not in rules
     assert rules.get("import_codings") == 1
     assert {"agreement", "disagreements", "consensus", "themes"} <= set(rules)
 
@@ -156,7 +156,7 @@ def test_editing_resolutions_reruns_consensus_onward_not_agreement(study):
     finally:
         path.write_bytes(original)
     assert {"consensus", "themes", "notebook_manuscript"} <= set(rules)
-    assert not {"agreement", "import_codings", "clean", "disagreements"} & set(rules)
+    assert not {"agreement", "import_codings", "clean", "clean_texts", "disagreements"} & set(rules)
 
 
 def _with_config_edit(study: Path, old: str, new: str) -> dict[str, int]:

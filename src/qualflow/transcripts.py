@@ -28,6 +28,7 @@ import logging
 import multiprocessing
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -933,13 +934,19 @@ def clean_study(
     patterns: list[str],
     out_dir: Path,
     threads: int = 1,
+    texts_bundle: Path | None = None,
 ) -> None:
     """Clean every recorded transcript of a study into ``out_dir``.
 
     Writes ``{transcript_id}.txt``, ``units.csv``, ``markers.csv`` and ``cleaning_report.csv``
     (see docs/files.md) through one :class:`~qualflow.io.OutputSet`: nothing appears unless all
-    succeeded. Transcripts are cleaned by ``threads`` worker processes, each with its own
-    pattern numbering; results are taken in transcript order (participant, wave), pattern
+    succeeded. With ``texts_bundle`` the cleaned texts go into that one zip instead of separate
+    files (:func:`unpack_texts` writes them out): the Snakemake rule does this because Snakemake
+    records a checksum of every input for every output, which costs inputs × outputs file reads
+    when one job both reads and writes thousands of files.
+
+    Transcripts are cleaned by ``threads`` worker processes, each with its own pattern
+    numbering; results are taken in transcript order (participant, wave), pattern
     values are numbered study-wide in that order, and the few transcripts whose own numbering
     disagrees with it are cleaned again with the study-wide numbering.
     """
@@ -965,12 +972,20 @@ def clean_study(
         )
     else:
         _init_worker(speakers, redactor)
+    bundled: dict[str, str] = {}
     try:
         with OutputSet() as out:
+
+            def emit(result: CleanTranscript) -> None:
+                if texts_bundle is None:
+                    out.text(out_dir / f"{result.transcript_id}.txt", result.text)
+                else:
+                    bundled[result.transcript_id] = result.text
+
             tasks = [(job, {}) for job in jobs]
             for i, result in enumerate(_run_jobs(tasks, pool, workers)):
                 if numbering.add(result.pattern_values):
-                    out.text(out_dir / f"{result.transcript_id}.txt", result.text)
+                    emit(result)
                 else:
                     redo.append(i)
                 results[i] = _without_text(result)
@@ -983,13 +998,15 @@ def clean_study(
             for i, result in zip(redo, _run_jobs(tasks, pool, workers), strict=True):
                 if not numbering.add(result.pattern_values):
                     raise RuntimeError(f"pattern numbering unstable for {result.transcript_id}")
-                out.text(out_dir / f"{result.transcript_id}.txt", result.text)
+                emit(result)
                 results[i] = _without_text(result)
             done = [r for r in results if r is not None]
             units, markers, report = study_tables(done, redactor.kinds)
             out.csv(out_dir / "units.csv", units)
             out.csv(out_dir / "markers.csv", markers)
             out.csv(out_dir / "cleaning_report.csv", report)
+            if texts_bundle is not None:
+                write_text_bundle(out.path(texts_bundle), bundled)
     finally:
         if pool is not None:
             pool.terminate()
@@ -1047,3 +1064,26 @@ def study_tables(
     )
     report[kind_columns] = report[kind_columns].fillna(0).astype(int)
     return units[UNIT_COLUMNS], markers[MARKER_COLUMNS], report
+
+
+_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+
+
+def write_text_bundle(path: Path, texts: dict[str, str]) -> None:
+    """Cleaned texts as one zip of ``{transcript_id}.txt`` (sorted, fixed dates: deterministic)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as bundle:
+        for transcript_id in sorted(texts):
+            info = zipfile.ZipInfo(f"{transcript_id}.txt", date_time=_ZIP_DATE)
+            bundle.writestr(info, texts[transcript_id].encode("utf-8"))
+
+
+def unpack_texts(bundle: Path, out_dir: Path) -> list[Path]:
+    """Write every text of a :func:`write_text_bundle` zip to ``out_dir`` (all or nothing)."""
+    out_dir = Path(out_dir)
+    written = []
+    with zipfile.ZipFile(bundle) as archive, OutputSet() as out:
+        for name in sorted(archive.namelist()):
+            target = out_dir / Path(name).name
+            out.path(target).write_bytes(archive.read(name))
+            written.append(target)
+    return written

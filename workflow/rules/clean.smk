@@ -1,13 +1,15 @@
 rule clean:
     """Read, normalise, de-identify and split every transcript into turns (one job for the
     whole study: per-transcript jobs would pay Snakemake's per-job cost thousands of times).
-    """
+    The cleaned texts leave as one zip, unpacked by `clean_texts`: Snakemake checksums every
+    input for every output, so one job reading and writing 3,000 files each would cost
+    9 million file reads."""
     input:
         interviews=config["data"]["interviews"],
         redaction=config["data"]["redaction"],
         transcripts=TRANSCRIPT_FILES,
     output:
-        texts=clean_texts(),
+        bundle="results/clean/texts.zip",
         units="results/clean/units.csv",
         markers="results/clean/markers.csv",
         report="results/clean/cleaning_report.csv",
@@ -22,3 +24,17 @@ rule clean:
         patterns=config["deid"]["patterns"],
     script:
         "../scripts/clean.py"
+
+
+rule clean_texts:
+    """One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt."""
+    input:
+        "results/clean/texts.zip",
+    output:
+        clean_texts(),
+    log:
+        "logs/clean_texts.log",
+    conda:
+        "../envs/qualflow.yaml"
+    script:
+        "../scripts/clean_texts.py"

@@ -13,5 +13,6 @@ run_stage(
         patterns=list(snakemake.params.patterns),
         out_dir=Path(snakemake.output.units).parent,
         threads=snakemake.threads,
+        texts_bundle=Path(snakemake.output.bundle),
     ),
 )

@@ -1,0 +1,43 @@
+"""Cleaning into one zip (as the Snakemake rule does) gives exactly the per-file texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from qualflow.transcripts import clean_study, unpack_texts
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _clean(out_dir: Path, bundle: Path | None) -> None:
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    clean_study(
+        interviews_csv=REPO / "data/interviews.csv",
+        transcripts_dir=REPO / "data/transcripts",
+        redaction_csv=REPO / "data/redaction.csv",
+        speakers=config["speakers"],
+        patterns=config["deid"]["patterns"],
+        out_dir=out_dir,
+        texts_bundle=bundle,
+    )
+
+
+def test_bundle_unpacks_to_the_same_texts(tmp_path):
+    direct, via_zip = tmp_path / "direct", tmp_path / "zip"
+    _clean(direct, None)
+    _clean(via_zip, via_zip / "texts.zip")
+    assert not list(via_zip.glob("*_*.txt")), "with a bundle, no text files are written"
+    written = unpack_texts(via_zip / "texts.zip", via_zip)
+    assert len(written) == 29
+    for path in written:
+        assert path.read_bytes() == (direct / path.name).read_bytes()
+    for table in ["units.csv", "markers.csv", "cleaning_report.csv"]:
+        assert (via_zip / table).read_bytes() == (direct / table).read_bytes()
+
+
+def test_bundle_is_deterministic(tmp_path):
+    _clean(tmp_path / "a", tmp_path / "a.zip")
+    _clean(tmp_path / "b", tmp_path / "b.zip")
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
