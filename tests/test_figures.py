@@ -163,6 +163,22 @@ def test_participant_matrix_hatches_interviews_not_recorded(tmp_path, book):
     _check_saved(fig, tmp_path)
 
 
+def test_participant_matrix_stays_readable_with_hundreds_of_participants(tmp_path, book):
+    small = _result("participant_theme_matrix", "themes")
+    copies = []
+    for k in range(30):  # 300 participants
+        copy = small.copy()
+        copy["participant_id"] = copy["participant_id"] + 1000 * (k + 1)
+        copies.append(copy)
+    matrix = pd.concat(copies, ignore_index=True)
+    fig = figures.participant_matrix(matrix, book, WAVES, "all")
+    labels = [t for t in fig.axes[len(WAVES) - 1].get_xticklabels() if t.get_text()]
+    assert 5 <= len(labels) <= 15
+    assert not [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
+    assert_readable(fig)
+    _check_saved(fig, tmp_path)
+
+
 def test_cooccurrence_heatmap_shows_totals_on_the_diagonal(tmp_path, book):
     pairs = _result("cooccurrence", "themes")
     fig = figures.cooccurrence_heatmap(pairs, book)

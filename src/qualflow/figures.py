@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
 from matplotlib.lines import Line2D
@@ -632,17 +632,36 @@ def participant_matrix(
         label_w = max((_text_size(fig, t, font_size - 1)[0] for t in names), default=0)
         cell_w = (width_in - label_w - 0.5) / max(len(people), 1)
         axes = fig.subplots(len(waves), 1, squeeze=False, sharex=True)[:, 0]
+        # Above ~80 participants cells are too narrow for numbers, hatching and grid lines:
+        # draw a plain heat strip and label every k-th participant instead.
+        dense = cell_w < 0.08
         for ax, wave in zip(axes, waves, strict=True):
             grid, recorded = _matrix_grid(frame, subs, people, wave)
-            image = ax.imshow(np.ma.masked_less(grid, 1), cmap=cmap, norm=norm, aspect="auto")
-            _matrix_cells(ax, grid, recorded, cmap, norm, font_size - 1.5, numbers=cell_w >= 0.2)
+            image = ax.imshow(
+                np.ma.masked_less(grid, 1),
+                cmap=cmap,
+                norm=norm,
+                aspect="auto",
+                interpolation="nearest",
+            )
+            if dense:
+                ax.imshow(
+                    np.ma.masked_where(recorded, np.ones_like(grid)),
+                    cmap=ListedColormap([LIGHT_GREY]),
+                    aspect="auto",
+                    interpolation="nearest",
+                )
+            else:
+                _matrix_cells(ax, grid, recorded, cmap, norm, font_size - 1.5, cell_w >= 0.2)
             ax.set_yticks(range(len(subs)), names)
             n = int(recorded[0].sum()) if len(subs) else 0
             ax.set_title(f"{wave_label(wave, labels)} (N = {n})", loc="left")
-            _matrix_grid_lines(ax, len(subs), len(people))
+            _matrix_grid_lines(ax, len(subs), len(people), vertical=not dense)
             if category == "all":
                 _category_brackets(ax, subs, font_size - 1)
-        axes[-1].set_xticks(range(len(people)), [str(p) for p in people], rotation=90)
+        step = max(1, int(np.ceil(len(people) / 12))) if dense else 1
+        ticks = list(range(0, len(people), step))
+        axes[-1].set_xticks(ticks, [str(people[i]) for i in ticks], rotation=90)
         axes[-1].set_xlabel("Participant")
         bar = fig.colorbar(
             image, ax=list(axes), location="bottom", shrink=0.5, aspect=30, label="Coded units (n)"
@@ -653,7 +672,7 @@ def participant_matrix(
                 handles=[
                     Patch(
                         facecolor=LIGHT_GREY,
-                        hatch=NOT_RECORDED_HATCH,
+                        hatch=None if dense else NOT_RECORDED_HATCH,
                         edgecolor=GREY,
                         lw=0,
                         label="Interview not recorded",
@@ -707,8 +726,9 @@ def _matrix_cells(
             )
 
 
-def _matrix_grid_lines(ax: Axes, n_rows: int, n_cols: int) -> None:
-    ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
+def _matrix_grid_lines(ax: Axes, n_rows: int, n_cols: int, vertical: bool = True) -> None:
+    if vertical:
+        ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
     ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
     ax.grid(which="minor", color=LIGHT_GREY, lw=0.6)
     ax.tick_params(which="both", length=0)
