@@ -89,8 +89,10 @@ SUMMARY_COLUMNS = [
 ]
 DOUBLE_CODED_COLUMNS = ["transcript_id", "coded_by_a", "coded_by_b", "double_coded"]
 SUMMARY_STATISTICS = ("pooled_kappa", "mean_kappa", "median_kappa", "concatenated_kappa")
-UNIT_COLUMNS = ["unit_id", "transcript_id", "participant_id", "wave", "speaker"]
-CODING_COLUMNS = ["unit_id", "transcript_id", "code"]
+# The only columns of units.csv and of a coder's codings (qualflow.contracts.UNIT_COLUMNS,
+# CODING_COLUMNS) agreement reads; tables and frames with just these are accepted.
+REQUIRED_UNIT_COLUMNS = ["unit_id", "transcript_id", "participant_id", "wave", "speaker"]
+REQUIRED_CODING_COLUMNS = ["unit_id", "transcript_id", "code"]
 OUTPUT_FILES = {
     "by_code": "agreement_by_code.csv",
     "by_code_transcript": "agreement_by_code_transcript.csv",
@@ -576,11 +578,11 @@ def _stripped_text(values: pd.Series) -> pd.Series:
 
 def _prepare_units(units: pd.DataFrame, source: str | PathLike[str] | None) -> pd.DataFrame:
     """Check units.csv columns and ids; participant_id and wave as integers."""
-    missing = [c for c in UNIT_COLUMNS if c not in units.columns]
+    missing = [c for c in REQUIRED_UNIT_COLUMNS if c not in units.columns]
     if missing:
         raise InputError(source, f"missing column(s) {', '.join(missing)}", line=1)
     units = units.reset_index(drop=True)
-    out = pd.DataFrame({c: _stripped_text(units[c]) for c in UNIT_COLUMNS})
+    out = pd.DataFrame({c: _stripped_text(units[c]) for c in REQUIRED_UNIT_COLUMNS})
     for column in ("participant_id", "wave"):
         numbers = pd.to_numeric(units[column], errors="coerce")
         bad = numbers.isna() | (numbers != numbers.round())
@@ -616,7 +618,7 @@ def _locate_codings(
     source: str | PathLike[str] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row of units.csv and codebook index of each coding; InputError naming the bad row."""
-    missing = [c for c in CODING_COLUMNS if c not in codings.columns]
+    missing = [c for c in REQUIRED_CODING_COLUMNS if c not in codings.columns]
     if missing:
         raise InputError(source, f"missing column(s) {', '.join(missing)}", line=1)
     unit_ids = _stripped_text(codings["unit_id"]).to_numpy()
@@ -985,9 +987,9 @@ def run_agreement(
     double_coded.csv into ``out_dir`` together (nothing is written if anything fails).
     """
     codebook = load_codebook(codebook_yaml)
-    units = read_table(units_csv, UNIT_COLUMNS)
-    codings_a = read_table(codings_a_csv, CODING_COLUMNS)
-    codings_b = read_table(codings_b_csv, CODING_COLUMNS)
+    units = read_table(units_csv, REQUIRED_UNIT_COLUMNS)
+    codings_a = read_table(codings_a_csv, REQUIRED_CODING_COLUMNS)
+    codings_b = read_table(codings_b_csv, REQUIRED_CODING_COLUMNS)
     tables = _agreement_report(
         codings_a,
         codings_b,

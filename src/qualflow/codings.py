@@ -38,27 +38,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .codebook import canonical_key, load_codebook
+from .contracts import CODING_COLUMNS, check_units, read_units
 from .errors import InputError
 from .io import OutputSet, atomic_path
 from .study import read_table
 
 log = logging.getLogger(__name__)
 
-CODING_COLUMNS = ["coder", "unit_id", "transcript_id", "code", "memo"]
 STATUS_COLUMNS = ["kind", "count", "detail"]
-SPAN_COLUMNS = ["coder", "transcript_id", "code", "start", "end", "memo"]
-UNIT_COLUMNS = [
-    "unit_id",
-    "transcript_id",
-    "participant_id",
-    "wave",
-    "turn",
-    "speaker",
-    "start",
-    "end",
-    "text",
-]
-UNIT_INT_COLUMNS = ["participant_id", "wave", "turn", "start", "end"]
 SHEET_NAME = "coding"
 SHEET_FIXED_COLUMNS = ["unit_id", "speaker", "text"]
 SHEET_OPTIONAL_COLUMNS = ["transcript_id", "memo"]  # accepted when reading; never code columns
@@ -90,49 +77,8 @@ INTERVIEWER_FONT = Font(color="666666", italic=True)
 
 
 # ---------------------------------------------------------------------------------------------
-# units.csv
+# Units (units.csv is read and checked by qualflow.contracts; read_units, check_units imported)
 # ---------------------------------------------------------------------------------------------
-
-
-def read_units(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read ``results/clean/units.csv`` with ids as str and offsets, turns, waves as int."""
-    path = Path(path)
-    return check_units(read_table(path, UNIT_COLUMNS), source=path)
-
-
-def check_units(units: pd.DataFrame, source: str | PathLike[str] | None = None) -> pd.DataFrame:
-    """A copy of ``units`` with id columns as str and whole-number columns as int64.
-
-    Accepts the frame as read with ``dtype=str`` or with pandas' default types, so callers may
-    read units.csv either way; unit ids must be unique.
-    """
-    missing = [c for c in UNIT_COLUMNS if c not in units.columns]
-    if missing:
-        raise InputError(source, f"units table lacks column(s) {', '.join(missing)}", line=1)
-    out = units.copy()
-    for column in ("unit_id", "transcript_id", "speaker", "text"):
-        out[column] = out[column].fillna("").astype(str)
-    rows = np.arange(len(out)) + 2  # as a spreadsheet numbers them: the header is row 1
-    for column in UNIT_INT_COLUMNS:
-        if pd.api.types.is_integer_dtype(out[column]):
-            out[column] = out[column].astype(np.int64)
-            continue
-        values = pd.to_numeric(out[column], errors="coerce")
-        bad = (values.isna() | (values != values.round())).to_numpy()
-        _raise_first(
-            bad,
-            rows,
-            source,
-            lambda i, c=column: f"{c} must be a whole number, not {out[c].iloc[i]!r}",
-        )
-        out[column] = values.astype(np.int64)
-    _raise_first(
-        out["unit_id"].duplicated().to_numpy(),
-        rows,
-        source,
-        lambda i: f"unit_id {out['unit_id'].iloc[i]!r} is listed twice",
-    )
-    return out
 
 
 def sort_by_unit(

@@ -44,6 +44,7 @@ from lxml import etree
 
 from . import __version__
 from .codebook import canonical_key
+from .contracts import SPAN_COLUMNS
 from .errors import InputError
 from .io import atomic_path
 from .study import TRANSCRIPT_ID
@@ -55,7 +56,6 @@ _Q = f"{{{NS}}}"
 #: Fixed namespace for qualflow's uuid5 GUIDs: same object name, same GUID, in every export.
 QUALFLOW_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:qualflow:refi-qda:1.0")
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-SPAN_COLUMNS = ["coder", "transcript_id", "code", "start", "end", "memo"]
 END_POSITION_MODES = ("auto", "exclusive", "inclusive")
 #: Okabe & Ito (2008) colour-blind-safe palette; one colour per category in the exported tree.
 CATEGORY_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]

@@ -36,14 +36,13 @@ from .codings import (
     FORMULA_TRIGGERS,
     HEADER_FILL,
     add_codebook_sheet,
-    check_units,
     load_codings,
-    read_units,
     read_workbook,
     set_text_cell,
     sort_by_unit,
     strip_text,
 )
+from .contracts import CONSENSUS_COLUMNS, check_units, read_units
 from .errors import InputError
 from .io import OutputSet
 from .study import read_table
@@ -63,18 +62,6 @@ DISAGREEMENT_FIXED = [
 DECISION_COLUMNS = ["decision", "rationale"]
 RESOLUTION_COLUMNS = ["unit_id", "code", "decision", "rationale", "decided_by", "date"]
 DECISIONS = ("include", "exclude")
-CONSENSUS_COLUMNS = [
-    "unit_id",
-    "transcript_id",
-    "participant_id",
-    "wave",
-    "turn",
-    "speaker",
-    "code",
-    "subtheme",
-    "category",
-    "source",
-]
 STATUS_COLUMNS = ["kind", "count", "unit_id", "code", "detail"]
 SOURCES = ("agreed", "resolved", "single_coder", "unresolved_policy")
 MAX_LISTED = 5

@@ -42,6 +42,7 @@ import pandas as pd
 import yaml
 
 from . import simulate_dialogue as dlg
+from .contracts import read_units
 from .io import atomic_path, write_csv, write_text
 
 log = logging.getLogger(__name__)
@@ -1137,12 +1138,7 @@ def clean_units(
         work_dir,
         threads=threads,
     )
-    units = pd.read_csv(
-        work_dir / "units.csv",
-        dtype={"unit_id": str, "transcript_id": str, "text": str},
-        keep_default_na=False,
-    )
-    return units
+    return read_units(work_dir / "units.csv")
 
 
 def check_units_match(study: Study, units: pd.DataFrame) -> None:

@@ -34,6 +34,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .codebook import LEVELS, load_codebook
+from .contracts import CONSENSUS_COLUMNS, read_units
 from .errors import InputError, csv_row_number
 from .io import OutputSet
 from .study import read_interviews, read_table
@@ -42,30 +43,6 @@ log = logging.getLogger(__name__)
 
 ALL_WAVES = "all"
 
-CONSENSUS_COLUMNS = [
-    "unit_id",
-    "transcript_id",
-    "participant_id",
-    "wave",
-    "turn",
-    "speaker",
-    "code",
-    "subtheme",
-    "category",
-    "source",
-]
-UNIT_COLUMNS = [
-    "unit_id",
-    "transcript_id",
-    "participant_id",
-    "wave",
-    "turn",
-    "speaker",
-    "start",
-    "end",
-    "text",
-    "n_words",
-]
 FREQUENCY_COLUMNS = [
     "level",
     "theme",
@@ -794,29 +771,6 @@ def _int_column(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
             path, f"{column} must be a whole number, not {values[i]!r}", row=csv_row_number(i)
         )
     return out.astype("int64")
-
-
-def read_units(path: str | PathLike[str]) -> pd.DataFrame:
-    """``results/clean/units.csv`` with integer ids, checked for duplicate unit ids."""
-    path = Path(path)
-    frame = read_table(path, UNIT_COLUMNS)
-    for column in ("participant_id", "wave", "turn", "start", "end", "n_words"):
-        frame[column] = _int_column(frame, column, path)
-    dupes = frame["unit_id"].duplicated()
-    if dupes.any():
-        i = int(dupes.idxmax())
-        raise InputError(
-            path, f"unit {frame.at[i, 'unit_id']!r} listed twice", row=csv_row_number(i)
-        )
-    bad = ~frame["speaker"].isin(["interviewer", "participant"])
-    if bad.any():
-        i = int(bad.idxmax())
-        raise InputError(
-            path,
-            f"speaker must be interviewer or participant, not {frame.at[i, 'speaker']!r}",
-            row=csv_row_number(i),
-        )
-    return frame
 
 
 def read_consensus(

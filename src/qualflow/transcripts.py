@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .contracts import SPEAKERS, UNIT_COLUMNS
 from .errors import InputError, csv_row_number
 from .io import OutputSet
 from .study import parse_transcript_id, read_interviews
@@ -48,20 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FORMATS = {".txt": "txt", ".docx": "docx", ".vtt": "vtt", ".srt": "srt"}
-SPEAKERS = ("interviewer", "participant")
 SPEAKER_NAMES = {"interviewer": "Interviewer", "participant": "Participant"}
-UNIT_COLUMNS = [
-    "unit_id",
-    "transcript_id",
-    "participant_id",
-    "wave",
-    "turn",
-    "speaker",
-    "start",
-    "end",
-    "text",
-    "n_words",
-]
 MARKER_COLUMNS = ["transcript_id", "turn", "kind", "value", "offset"]
 REPORT_COLUMNS = [
     "transcript_id",

@@ -1,8 +1,7 @@
 from pathlib import Path
 
-import pandas as pd
-
 from qualflow.codebook import load_codebook
+from qualflow.contracts import read_units
 from qualflow.qdpx import export_study
 from qualflow.stage import run_stage
 from qualflow.study import read_interviews, read_participants
@@ -11,7 +10,7 @@ run_stage(
     snakemake,
     lambda: export_study(
         clean_dir=Path(snakemake.input.units).parent,
-        units=pd.read_csv(snakemake.input.units, dtype={"unit_id": str, "transcript_id": str}),
+        units=read_units(snakemake.input.units),
         codebook=load_codebook(snakemake.input.codebook),
         coders=list(snakemake.params.coders),
         participants=read_participants(snakemake.input.participants),
