@@ -101,3 +101,18 @@ def test_run_stage_turns_bad_input_into_one_line(tmp_path, capsys):
     assert "Traceback" not in err
     assert "unknown code 'foo'" in log.read_text()
     assert "reading" in log.read_text()
+
+
+def test_unlisted_transcript_stops_before_anything_runs(study):
+    (study / "data/transcripts/50099_1.txt").write_text("Interviewer: Hello.\n")
+    proc = dry_run(study)
+    assert proc.returncode != 0
+    assert "data/transcripts/50099_1.txt" in proc.stdout
+    assert "not listed" in proc.stdout
+
+
+def test_listed_transcript_missing_names_the_row(study):
+    (study / "data/transcripts/50002_2.txt").unlink()
+    proc = dry_run(study)
+    assert proc.returncode != 0
+    assert "interviews.csv" in proc.stdout and "50002_2.txt" in proc.stdout

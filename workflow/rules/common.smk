@@ -6,6 +6,7 @@ from pathlib import Path
 from snakemake.utils import min_version, validate
 
 from qualflow.study import read_interviews, recorded_transcripts
+from qualflow.transcripts import plan_transcripts
 
 min_version("9.0")
 
@@ -20,7 +21,11 @@ CODER_A, CODER_B = CODERS
 CATEGORIES = ["all", "facilitators", "barriers"]
 WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
 
-INTERVIEWS = recorded_transcripts(read_interviews(config["data"]["interviews"]))
+ALL_INTERVIEWS = read_interviews(config["data"]["interviews"])
+# Fail before anything runs if interviews.csv and the transcripts folder disagree (a listed
+# file missing, or a file present that is not listed), naming the file or row.
+plan_transcripts(ALL_INTERVIEWS, config["data"]["interviews"], config["data"]["transcripts"])
+INTERVIEWS = recorded_transcripts(ALL_INTERVIEWS)
 TRANSCRIPT_IDS = list(INTERVIEWS["transcript_id"])
 TRANSCRIPT_FILES = [
     str(Path(config["data"]["transcripts"]) / name)
