@@ -24,7 +24,9 @@ WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
 ALL_INTERVIEWS = read_interviews(config["data"]["interviews"])
 # Fail before anything runs if interviews.csv and the transcripts folder disagree (a listed
 # file missing, or a file present that is not listed), naming the file or row.
-plan_transcripts(ALL_INTERVIEWS, config["data"]["interviews"], config["data"]["transcripts"])
+plan_transcripts(
+    ALL_INTERVIEWS, config["data"]["interviews"], config["data"]["transcripts"]
+)
 INTERVIEWS = recorded_transcripts(ALL_INTERVIEWS)
 TRANSCRIPT_IDS = list(INTERVIEWS["transcript_id"])
 TRANSCRIPT_FILES = [
