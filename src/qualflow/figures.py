@@ -785,30 +785,23 @@ def cooccurrence_heatmap(
     top = np.nanmax(colour) if np.isfinite(colour).any() else 1.0
     norm = Normalize(0, max(top, 0.05))
     cmap = mpl.colormaps[SEQUENTIAL_CMAP].with_extremes(bad=(0, 0, 0, 0))
-    compact = width_in < 5  # single column: number the columns instead of naming them
-    chars = label_chars(width_in, font_size, 0.3 if compact else 0.25)
+    # Columns are numbered like the rows: long slanted names would take half the page.
+    chars = label_chars(width_in, font_size, 0.3)
     labels = list(subs["subtheme_label"])
-    if compact:
-        row_names = [wrap(f"{k}. {x}", chars) for k, x in enumerate(labels, start=1)]
-        column_names = [str(k) for k in range(1, n + 1)]
-    else:
-        row_names, column_names = [wrap(x, chars) for x in labels], labels
+    row_names = [wrap(f"{k}. {x}", chars) for k, x in enumerate(labels, start=1)]
+    column_names = [str(k) for k in range(1, n + 1)]
     with journal_style(font_size):
         fig = new_figure(width_in, 4.0)
         label_w = max(_text_size(fig, t, font_size - 1)[0] for t in row_names)
-        slanted = max(sum(_text_size(fig, t, font_size - 1)) for t in column_names) * 0.71
-        cell = min(0.55, (width_in - label_w - (0.4 if compact else 1.3)) / n)
+        numbers_h = max(_text_size(fig, t, font_size - 1)[1] for t in column_names)
+        cell = min(0.55, (width_in - label_w - 0.4) / n)
         row_h = max(cell, _row_height(row_names, font_size, 0))
-        bottom = 1.1 if compact else 0.6  # the note, and a horizontal colour bar when compact
-        fig.set_figheight(row_h * n + slanted + bottom)
+        fig.set_figheight(row_h * n + numbers_h + 1.1)  # + the note and the colour bar
         ax = fig.add_subplot()
         image = ax.imshow(np.ma.masked_invalid(colour), cmap=cmap, norm=norm, aspect="auto")
         ax.set_box_aspect(row_h / cell)  # square cells unless labels need taller rows
         _cooccurrence_cells(ax, shared.to_numpy(dtype=float), colour, cmap, norm, font_size - 1)
-        if compact:
-            ax.set_xticks(range(n), column_names)
-        else:
-            ax.set_xticks(range(n), column_names, rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_xticks(range(n), column_names)
         ax.set_yticks(range(n), row_names)
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
@@ -821,7 +814,7 @@ def cooccurrence_heatmap(
         fig.colorbar(
             image,
             ax=ax,
-            location="bottom" if compact else "right",
+            location="bottom",
             shrink=0.6,
             aspect=20,
             label="Jaccard index of coded units\n(shared ÷ either)",
