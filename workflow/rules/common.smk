@@ -1,10 +1,10 @@
 """Configuration, validation and the helpers the rules share."""
 
-import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from qualflow.codebook import load_codebook
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.transcripts import plan_transcripts
 
@@ -15,10 +15,10 @@ if "waves" in config:
     config["waves"] = {str(k): v for k, v in config["waves"].items()}
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
-PYTHON = sys.executable
 CODERS = list(config["coders"])
 CODER_A, CODER_B = CODERS
-CATEGORIES = ["all", "facilitators", "barriers"]
+# One themes notebook for all subthemes and one per category of the study's codebook.
+CATEGORIES = ["all", *load_codebook(config["data"]["codebook"])["category"].unique()]
 WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
 
 ALL_INTERVIEWS = read_interviews(config["data"]["interviews"])
