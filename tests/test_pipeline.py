@@ -107,8 +107,9 @@ def test_no_redacted_name_reaches_results(study):
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b")
     raw = _all_text_under(study / "data/transcripts").casefold()
     assert pattern.search(raw), "control: the names are in the raw transcripts"
-    everything = _all_text_under(study / "results").casefold()
-    assert sorted(set(pattern.findall(everything))) == []
+    for folder in ["results", "logs"]:
+        everything = _all_text_under(study / folder).casefold()
+        assert sorted(set(pattern.findall(everything))) == [], folder
 
 
 def test_second_dry_run_schedules_nothing(study):
