@@ -248,3 +248,16 @@ def test_bad_coding_stops_the_run_naming_file_and_row(tmp_path):
     assert "made_up_code" in output
     assert not (folder / "results/codings/coder_a.csv").exists()
     assert not list((folder / "results/codings").glob(".*tmp*"))
+
+
+def test_unknown_speaker_label_stops_cleaning_naming_file_and_line(tmp_path):
+    folder = copy_study(tmp_path / "bad_label")
+    path = folder / "data/transcripts/50002_1.txt"
+    raw = path.read_bytes().decode("utf-8-sig")
+    path.write_text(raw + "\n\nNurse Manager: I would like to add something.\n", encoding="utf-8")
+    proc = snakemake(folder, "--cores", "2", "results/clean/units.csv", check=False)
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert "50002_1.txt, line" in output
+    assert "speakers" in output  # points at the config key to extend
+    assert not (folder / "results/clean/units.csv").exists()
