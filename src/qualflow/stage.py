@@ -32,6 +32,7 @@ def configure_logging(log_file: str | Path | None) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING)
     console.setFormatter(fmt)
+    console.addFilter(lambda record: not getattr(record, "bad_input", False))  # printed once
     root.addHandler(console)
 
 
@@ -42,6 +43,6 @@ def run_stage(smk: Any, stage: Callable[[], None]) -> None:
     try:
         stage()
     except InputError as err:
-        logging.getLogger("qualflow").error("%s", err)
+        logging.getLogger("qualflow").error("%s", err, extra={"bad_input": True})
         print(f"qualflow: bad input: {err}", file=sys.stderr)
         sys.exit(1)
