@@ -129,13 +129,6 @@ def _check_unique(path: Path, book: pd.DataFrame, level: str) -> None:
         raise InputError(path, f"{level} name {dupes.iloc[0]!r} is used more than once")
 
 
-def level_map(book: pd.DataFrame, level: str) -> pd.Series:
-    """Map each code to its ``level`` (code, subtheme or category) name."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    return book.set_index("code", drop=False)[level]
-
-
 def canonical_key(name: str) -> str:
     """Case- and space-insensitive key for matching code names from other tools."""
     return re.sub(r"[\s_\-]+", " ", str(name)).strip().casefold()
