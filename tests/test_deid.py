@@ -344,9 +344,9 @@ def test_unknown_pattern_name():
 
 
 def test_study_pattern_numbering_reports_disagreement():
-    from qualflow.transcripts import PatternNumbering
+    from qualflow.deid import KindNumbering
 
-    numbering = PatternNumbering()
+    numbering = KindNumbering()
     assert numbering.add([("PHONE", "a", 1), ("EMAIL", "x", 1)])
     assert not numbering.add([("PHONE", "b", 1), ("PHONE", "a", 2)])  # b is study-wide #2
     assert numbering.numbers == {("PHONE", "a"): 1, ("EMAIL", "x"): 1, ("PHONE", "b"): 2}

@@ -448,6 +448,22 @@ def test_selection_outside_its_source(study, tmp_path):
     assert "PlainTextSelection[@guid=" in err.value.element
 
 
+def test_an_empty_selection_is_named(study, tmp_path):
+    """A selection of no text used to fail later, in codings, naming neither it nor a line."""
+    out = _export(study, tmp_path / "study.qdpx", with_codings=True)
+
+    def empty(root):
+        selection = _selections(root)[-1]
+        selection.set("endPosition", selection.get("startPosition"))
+        del selection.attrib["name"]
+
+    bad = _rewrite(out, tmp_path / "empty.qdpx", qde=empty)
+    with pytest.raises(InputError, match=r"selects no text in source '50002_1'") as err:
+        read_spans(bad, study["codebook"], study["clean"], coders=CODERS, end_position="exclusive")
+    assert "PlainTextSelection[@guid=" in err.value.element
+    assert err.value.line is not None
+
+
 def test_coderef_to_no_code(study, tmp_path):
     out = _export(study, tmp_path / "study.qdpx", with_codings=True)
 

@@ -40,7 +40,9 @@ import pandas as pd
 from scipy.stats import norm
 
 from .codebook import load_codebook
-from .errors import InputError, csv_row_number
+from .codings import strip_text
+from .contracts import file_rows
+from .errors import InputError
 from .io import OutputSet
 from .study import read_table
 
@@ -569,20 +571,14 @@ def transcript_level_counts(unit_counts: np.ndarray) -> np.ndarray:
     return np.stack([cell & present for cell in cells], axis=-1).astype(np.int64)
 
 
-def _stripped_text(values: pd.Series) -> pd.Series:
-    """Values as stripped strings, stripping each distinct value once (ids repeat a lot)."""
-    index, uniques = pd.factorize(values, use_na_sentinel=False)
-    stripped = np.array([str(value).strip() for value in uniques], dtype=object)
-    return pd.Series(stripped[index] if len(values) else stripped[:0], index=values.index)
-
-
 def _prepare_units(units: pd.DataFrame, source: str | PathLike[str] | None) -> pd.DataFrame:
     """Check units.csv columns and ids; participant_id and wave as integers."""
     missing = [c for c in REQUIRED_UNIT_COLUMNS if c not in units.columns]
     if missing:
         raise InputError(source, f"missing column(s) {', '.join(missing)}", line=1)
+    rows = file_rows(units)
     units = units.reset_index(drop=True)
-    out = pd.DataFrame({c: _stripped_text(units[c]) for c in REQUIRED_UNIT_COLUMNS})
+    out = pd.DataFrame({c: strip_text(units[c]) for c in REQUIRED_UNIT_COLUMNS})
     for column in ("participant_id", "wave"):
         numbers = pd.to_numeric(units[column], errors="coerce")
         bad = numbers.isna() | (numbers != numbers.round())
@@ -591,15 +587,13 @@ def _prepare_units(units: pd.DataFrame, source: str | PathLike[str] | None) -> p
             raise InputError(
                 source,
                 f"{column} must be a whole number, not {units[column].iloc[i]!r}",
-                row=csv_row_number(i),
+                row=int(rows[i]),
             )
         out[column] = numbers.astype(np.int64)
     dupes = out["unit_id"].duplicated()
     if dupes.any():
         i = int(np.flatnonzero(dupes.to_numpy())[0])
-        raise InputError(
-            source, f"unit_id {out.at[i, 'unit_id']!r} listed twice", row=csv_row_number(i)
-        )
+        raise InputError(source, f"unit_id {out.at[i, 'unit_id']!r} listed twice", row=int(rows[i]))
     return out
 
 
@@ -621,21 +615,18 @@ def _locate_codings(
     missing = [c for c in REQUIRED_CODING_COLUMNS if c not in codings.columns]
     if missing:
         raise InputError(source, f"missing column(s) {', '.join(missing)}", line=1)
-    unit_ids = _stripped_text(codings["unit_id"]).to_numpy()
-    code_names = _stripped_text(codings["code"]).to_numpy()
-    transcripts = _stripped_text(codings["transcript_id"]).to_numpy()
+    rows = file_rows(codings)
+    unit_ids = strip_text(codings["unit_id"]).to_numpy()
+    code_names = strip_text(codings["code"]).to_numpy()
+    transcripts = strip_text(codings["transcript_id"]).to_numpy()
     unit_row = pd.Index(units["unit_id"]).get_indexer(unit_ids)
     code_index = codes.get_indexer(code_names)
     if (code_index < 0).any():
         i = int(np.flatnonzero(code_index < 0)[0])
-        raise InputError(
-            source, f"code {code_names[i]!r} is not in the codebook", row=csv_row_number(i)
-        )
+        raise InputError(source, f"code {code_names[i]!r} is not in the codebook", row=int(rows[i]))
     if (unit_row < 0).any():
         i = int(np.flatnonzero(unit_row < 0)[0])
-        raise InputError(
-            source, f"unit_id {unit_ids[i]!r} is not in units.csv", row=csv_row_number(i)
-        )
+        raise InputError(source, f"unit_id {unit_ids[i]!r} is not in units.csv", row=int(rows[i]))
     expected = units["transcript_id"].to_numpy()[unit_row]
     wrong = expected != transcripts
     if wrong.any():
@@ -644,7 +635,7 @@ def _locate_codings(
             source,
             f"unit_id {unit_ids[i]!r} belongs to transcript {expected[i]!r}, "
             f"not {transcripts[i]!r}",
-            row=csv_row_number(i),
+            row=int(rows[i]),
         )
     return unit_row.astype(np.int64), code_index.astype(np.int64)
 
@@ -797,12 +788,10 @@ def _summary_rows(
         value = float(function(point)) if n_units else np.nan
         low, high, n_undefined = percentile_interval(function(boot), ci_level)
         defined = not np.isnan(value)
-        notes = [_summary_note(statistic, point, n_units, unit)]
-        if defined and replicates and n_undefined:
-            notes.append(
-                f"undefined in {int(n_undefined)} of {replicates} bootstrap replicates; "
-                "interval from the rest"
-            )
+        notes = [
+            _summary_note(statistic, point, n_units, unit),
+            str(_bootstrap_note(n_undefined, replicates, np.asarray(defined))),
+        ]
         if statistic in ("mean_kappa", "median_kappa"):
             n_codes = int(np.isfinite(cohen_kappa(point)).sum()) if n_units else 0
         else:
@@ -876,17 +865,31 @@ def _turn_counts(
     return transcripts, counts, np.bincount(unit_transcript, minlength=len(transcripts))
 
 
-def _agreement_report(
+def agreement_report(
     codings_a: pd.DataFrame,
     codings_b: pd.DataFrame,
     units: pd.DataFrame,
     codebook: pd.DataFrame,
-    speakers: Sequence[str],
-    replicates: int,
-    seed: int,
-    ci_level: float,
-    sources: tuple[str | PathLike[str] | None, ...],
+    speakers: Sequence[str] = ("participant",),
+    replicates: int = 2000,
+    seed: int = 20190401,
+    ci_level: float = 0.95,
+    *,
+    sources: tuple[str | PathLike[str] | None, ...] = ("codings_a", "codings_b", "units"),
 ) -> dict[str, pd.DataFrame]:
+    """Intercoder agreement of two coders: per code (turn and transcript level) and summarised.
+
+    Units of analysis are the turns whose ``speaker`` is in ``speakers`` in transcripts both
+    coders coded (applied at least one code in). Returns DataFrames keyed ``by_code``,
+    ``by_code_transcript``, ``summary`` and ``double_coded`` with the columns of docs/files.md,
+    rows in codebook order. Duplicate coding rows count once. Raises :class:`InputError` for a
+    code not in the codebook, a unit not in ``units`` or a unit filed under the wrong transcript.
+
+    Bootstrap intervals resample transcripts (``replicates`` draws from
+    ``numpy.random.default_rng(seed)``). The same draws serve the per-code intervals and the
+    overall, subtheme and category summaries; each wave's summary resamples that wave's own
+    transcripts. ``sources`` names coder A's codings, coder B's and the units in error messages.
+    """
     _z(ci_level)
     if replicates < 0:
         raise ValueError(f"replicates must be >= 0, not {replicates}")
@@ -934,42 +937,6 @@ def _agreement_report(
     }
 
 
-def agreement_report(
-    codings_a: pd.DataFrame,
-    codings_b: pd.DataFrame,
-    units: pd.DataFrame,
-    codebook: pd.DataFrame,
-    speakers: Sequence[str] = ("participant",),
-    replicates: int = 2000,
-    seed: int = 20190401,
-    ci_level: float = 0.95,
-) -> dict[str, pd.DataFrame]:
-    """Intercoder agreement of two coders: per code (turn and transcript level) and summarised.
-
-    Units of analysis are the turns whose ``speaker`` is in ``speakers`` in transcripts both
-    coders coded (applied at least one code in). Returns DataFrames keyed ``by_code``,
-    ``by_code_transcript``, ``summary`` and ``double_coded`` with the columns of docs/files.md,
-    rows in codebook order. Duplicate coding rows count once. Raises :class:`InputError` for a
-    code not in the codebook, a unit not in ``units`` or a unit filed under the wrong transcript.
-
-    Bootstrap intervals resample transcripts (``replicates`` draws from
-    ``numpy.random.default_rng(seed)``). The same draws serve the per-code intervals and the
-    overall, subtheme and category summaries; each wave's summary resamples that wave's own
-    transcripts.
-    """
-    return _agreement_report(
-        codings_a,
-        codings_b,
-        units,
-        codebook,
-        speakers,
-        replicates,
-        seed,
-        ci_level,
-        sources=("codings_a", "codings_b", "units"),
-    )
-
-
 def run_agreement(
     codings_a_csv: Path,
     codings_b_csv: Path,
@@ -990,7 +957,7 @@ def run_agreement(
     units = read_table(units_csv, REQUIRED_UNIT_COLUMNS)
     codings_a = read_table(codings_a_csv, REQUIRED_CODING_COLUMNS)
     codings_b = read_table(codings_b_csv, REQUIRED_CODING_COLUMNS)
-    tables = _agreement_report(
+    tables = agreement_report(
         codings_a,
         codings_b,
         units,

@@ -333,7 +333,7 @@ def _read_long_csv(
             frame[column] = ""
     for column in ("coder", "transcript_id", "code", "unit_id", "start", "end"):
         frame[column] = strip_text(frame[column])
-    frame["row"] = np.arange(len(frame)) + 2  # csv_row_number: the header is row 1
+    frame["row"] = frame.index.to_numpy() + 2  # file rows (read_table keeps them)
     tally.rows_read = len(frame)
     rows = frame["row"].to_numpy()
     _check_coder_column(frame, coder, coders, rows, path)
@@ -386,7 +386,7 @@ def _unit_items(frame: pd.DataFrame, units: pd.DataFrame, path: Path) -> pd.Data
 
 
 def _span_items(frame: pd.DataFrame, clean_dir: Path, path: Path) -> pd.DataFrame:
-    """Span rows: whole-number offsets with 0 <= start < end <= length of the cleaned text."""
+    """Span rows of a long CSV: whole numbers with 0 <= start < end <= the cleaned text's length."""
     if frame.empty:
         return pd.DataFrame(columns=_ITEM_COLUMNS)
     frame = frame.reset_index(drop=True)
@@ -403,14 +403,20 @@ def _span_items(frame: pd.DataFrame, clean_dir: Path, path: Path) -> pd.DataFram
             f"{frame['transcript_id'].iloc[i]} has {limit[i]} characters"
         ),
     )
+    return _as_span_items(frame, start, end)
+
+
+def _as_span_items(frame: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Checked span rows (``frame`` indexed 0..n-1, offsets as whole numbers) as items."""
+    start, end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
     key = (
         frame["transcript_id"]
         + "\x1f"
         + frame["code"]
         + "\x1f"
-        + pd.Series(start).astype(str)
+        + pd.Series(start, index=frame.index).astype(str)
         + "\x1f"
-        + pd.Series(end).astype(str)
+        + pd.Series(end, index=frame.index).astype(str)
     )
     return frame.assign(kind="span", key=key, unit_id="", start=start, end=end)[_ITEM_COLUMNS]
 
@@ -524,16 +530,10 @@ def _read_project(
             path, f"the project holds no codings by coder {coder!r} (coders found: {found})"
         )
     tally.rows_read = len(mine)
-    mine = mine.assign(
-        transcript_id=strip_text(mine["transcript_id"]),
-        code=strip_text(mine["code"]),
-        memo=mine["memo"].fillna("").astype(str) if "memo" in mine else "",
-        row=mine["row"] if "row" in mine else pd.NA,
-    )
-    rows = mine["row"].to_numpy()
-    _check_codes(mine["code"], codebook, rows, path)
-    _check_transcripts(mine["transcript_id"], units, rows, path)
-    return _span_items(mine, clean_dir, path)
+    # read_spans matched every code to the codebook and checked every span against its cleaned
+    # text (inside it, same text), so only units.csv is left to check; no file is read again.
+    _check_transcripts(mine["transcript_id"], units, None, path)
+    return _as_span_items(mine.assign(row=pd.NA), mine["start"], mine["end"])
 
 
 def _read_sheet(
@@ -802,7 +802,7 @@ def load_codings(
     """Read ``results/codings/{coder}.csv`` back, checking that its units and codes exist."""
     path = Path(path)
     frame = read_table(path, CODING_COLUMNS)
-    rows = np.arange(len(frame)) + 2
+    rows = frame.index.to_numpy() + 2  # file rows (read_table keeps them)
     _check_codes(frame["code"], codebook, rows, path)
     _raise_first(
         ~frame["unit_id"].isin(set(units["unit_id"])).to_numpy(),

@@ -116,7 +116,16 @@ def check_units(units: pd.DataFrame, source: str | PathLike[str] | None = None) 
 
 
 def _rows(frame: pd.DataFrame) -> np.ndarray:
-    """Row numbers as a spreadsheet shows them: the header is row 1."""
+    """Row numbers as a spreadsheet shows them (the header is row 1), from the index that
+    :func:`qualflow.study.read_table` keeps (blank rows dropped); positions otherwise."""
+    return file_rows(frame)
+
+
+def file_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The spreadsheet row of each row of ``frame``: index + 2 for an integer index (as
+    :func:`qualflow.study.read_table` leaves it), position + 2 otherwise."""
+    if pd.api.types.is_integer_dtype(frame.index):
+        return frame.index.to_numpy() + 2
     return np.arange(len(frame)) + 2
 
 

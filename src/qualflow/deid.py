@@ -130,15 +130,40 @@ def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
 
 def entity_placeholders(terms: pd.DataFrame) -> list[str]:
     """``[KIND_n]`` per row: entities of a kind numbered in order of first appearance."""
-    numbers: dict[tuple[str, str], int] = {}
-    per_kind: Counter[str] = Counter()
-    out = []
-    for kind, entity in zip(terms["kind"], terms["entity"], strict=True):
-        if (kind, entity) not in numbers:
-            per_kind[kind] += 1
-            numbers[(kind, entity)] = per_kind[kind]
-        out.append(f"[{kind}_{numbers[(kind, entity)]}]")
-    return out
+    numbering = KindNumbering()
+    return [
+        f"[{kind}_{numbering.number(kind, entity)}]"
+        for kind, entity in zip(terms["kind"], terms["entity"], strict=True)
+    ]
+
+
+class KindNumbering:
+    """Numbers per kind — 1, 2, … in the order distinct keys of the kind are first met — for
+    entities of the redaction list, and for pattern values within a transcript and study-wide
+    (:func:`qualflow.transcripts.clean_study`). ``numbers`` seeds it: new keys of a kind
+    continue after the highest number it already has."""
+
+    def __init__(self, numbers: Mapping[tuple[str, str], int] | None = None) -> None:
+        self.numbers: dict[tuple[str, str], int] = dict(numbers or {})
+        self._last: Counter[str] = Counter()
+        for (kind, _), n in self.numbers.items():
+            self._last[kind] = max(self._last[kind], n)
+
+    def number(self, kind: str, key: str) -> int:
+        """The number of ``key`` among its kind, given one if it is new."""
+        n = self.numbers.get((kind, key))
+        if n is None:
+            self._last[kind] += 1
+            n = self.numbers[(kind, key)] = self._last[kind]
+        return n
+
+    def add(self, values: Iterable[tuple[str, str, int]]) -> bool:
+        """Number one transcript's ``(kind, key, own number)`` values, in order of first
+        appearance; True if the numbers it used on its own agree with these."""
+        agree = True
+        for kind, key, n in values:
+            agree &= self.number(kind, key) == n
+        return agree
 
 
 def trie_regex(terms: Iterable[str]) -> str:
@@ -230,8 +255,7 @@ class Redactor:
         }
         self._kind_of = dict(zip(terms["placeholder"], terms["kind"], strict=True))
         self._regex = self._compile()
-        self._numbers: dict[tuple[str, str], int] = {}
-        self._next: Counter[str] = Counter()
+        self._numbering = KindNumbering()
 
     @classmethod
     def from_csv(cls, path: str | PathLike[str] | None, patterns: Sequence[str] = ()) -> Redactor:
@@ -247,15 +271,12 @@ class Redactor:
     @property
     def pattern_numbers(self) -> dict[tuple[str, str], int]:
         """The pattern values numbered so far: ``{(kind, key): n}``."""
-        return dict(self._numbers)
+        return dict(self._numbering.numbers)
 
     def with_pattern_numbers(self, numbers: Mapping[tuple[str, str], int]) -> Redactor:
         """A copy that shares the compiled terms and starts from ``numbers``."""
         clone = copy.copy(self)
-        clone._numbers = dict(numbers)
-        clone._next = Counter()
-        for (kind, _), n in clone._numbers.items():
-            clone._next[kind] = max(clone._next[kind], n)
+        clone._numbering = KindNumbering(numbers)
         return clone
 
     def redact(self, text: str) -> Redaction:
@@ -271,7 +292,7 @@ class Redactor:
                 counts[self._kind_of[placeholder]] += 1
             else:
                 key = pattern_key(group, text[start:end])
-                n = self._number(group, key)
+                n = self._numbering.number(group, key)
                 counts[group] += 1
                 found.append((group, key, n))
                 placeholder = f"[{group}_{n}]"
@@ -302,13 +323,6 @@ class Redactor:
         low = lowered(text)
         for match in self._regex.finditer(low):
             yield match.lastgroup, match.start(), match.end(), match.group()
-
-    def _number(self, kind: str, key: str) -> int:
-        n = self._numbers.get((kind, key))
-        if n is None:
-            self._next[kind] += 1
-            n = self._numbers[(kind, key)] = self._next[kind]
-        return n
 
     def _compile(self) -> re.Pattern[str] | None:
         parts = [

@@ -44,7 +44,7 @@ from lxml import etree
 
 from . import __version__
 from .codebook import canonical_key
-from .contracts import SPAN_COLUMNS
+from .contracts import SPAN_COLUMNS, check_units
 from .errors import InputError
 from .io import atomic_path
 from .study import TRANSCRIPT_ID
@@ -590,14 +590,10 @@ def _add_variable_value(parent: etree._Element, name: str, kind: str, value: obj
     _sub(vv, _VALUE_ELEMENT[kind], text=str(value).strip())
 
 
-def _unit_table(units: pd.DataFrame, texts: Mapping[str, str], clean_dir: Path) -> pd.DataFrame:
-    """Units with integer offsets, checked against the cleaned texts they point into."""
-    table = units.copy()
-    table["transcript_id"] = table["transcript_id"].astype(str)
-    table["unit_id"] = table["unit_id"].astype(str)
-    for column in ("start", "end"):
-        table[column] = pd.to_numeric(table[column]).astype(int)
-    for row in table.itertuples(index=False):
+def _check_unit_offsets(units: pd.DataFrame, texts: Mapping[str, str], clean_dir: Path) -> None:
+    """Every unit (as :func:`~qualflow.contracts.check_units` returns them) lies inside its
+    cleaned text and, when it carries its text, agrees with it."""
+    for row in units.itertuples(index=False):
         text = texts[row.transcript_id]
         if not 0 <= row.start <= row.end <= len(text):
             raise InputError(
@@ -605,14 +601,12 @@ def _unit_table(units: pd.DataFrame, texts: Mapping[str, str], clean_dir: Path) 
                 f"unit {row.unit_id} ({row.start}–{row.end}) lies outside the cleaned text "
                 f"({len(text)} characters); rerun the clean stage",
             )
-        expected = getattr(row, "text", None)
-        if _present(expected) and text[row.start : row.end] != str(expected):
+        if row.text and text[row.start : row.end] != row.text:
             raise InputError(
                 clean_dir / f"{row.transcript_id}.txt",
                 f"unit {row.unit_id}'s text does not match the cleaned text at "
                 f"{row.start}–{row.end}; rerun the clean stage",
             )
-    return table
 
 
 def _add_variables(root: etree._Element, case_vars: Mapping[str, str], source_vars) -> None:
@@ -650,7 +644,7 @@ def _add_cases(
 def _coding_rows(
     codings: Mapping[str, pd.DataFrame] | None,
     coders: Sequence[str],
-    unit_table: pd.DataFrame,
+    units: pd.DataFrame,
     codebook: pd.DataFrame,
 ) -> pd.DataFrame:
     """All coders' unit codings joined to their units' offsets, in a fixed order."""
@@ -658,7 +652,7 @@ def _coding_rows(
         return pd.DataFrame(columns=["coder", "unit_id", "code", "memo", "transcript_id"])
     frames = []
     known_codes = set(codebook["code"])
-    units_by_id = unit_table.set_index("unit_id")
+    units_by_id = units.set_index("unit_id")
     for coder, frame in codings.items():
         where = f"codings of {coder}"
         if coder not in coders:
@@ -710,23 +704,8 @@ def _transcript_table(
     tids: Sequence[str], units: pd.DataFrame, interviews: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per transcript: participant, wave and (when known) interview date and length."""
-    first = units.assign(transcript_id=units["transcript_id"].astype(str))
-    first = first.drop_duplicates("transcript_id").set_index("transcript_id")
-    rows = []
-    for tid in tids:
-        match = TRANSCRIPT_ID.match(tid)
-        participant = first.at[tid, "participant_id"] if "participant_id" in first else None
-        wave = first.at[tid, "wave"] if "wave" in first else None
-        rows.append(
-            {
-                "transcript_id": tid,
-                "participant_id": str(
-                    participant if _present(participant) else match["participant"]
-                ),
-                "wave": str(wave if _present(wave) else match["wave"]),
-            }
-        )
-    table = pd.DataFrame(rows, columns=["transcript_id", "participant_id", "wave"])
+    first = units.drop_duplicates("transcript_id").set_index("transcript_id")
+    table = first.loc[list(tids), ["participant_id", "wave"]].astype(str).reset_index()
     interview_columns = [c for c in ("date", "duration_min") if c in interviews.columns]
     if "transcript_id" in interviews.columns and interview_columns:
         extra = interviews.assign(transcript_id=interviews["transcript_id"].astype(str))
@@ -752,7 +731,8 @@ def build_project(
 ) -> bytes:
     """The ``project.qde`` XML (UTF-8 bytes) for the study: pure and deterministic.
 
-    ``texts`` maps transcript id → cleaned text; ``codings`` has one row per coding with
+    ``texts`` maps transcript id → cleaned text; ``units`` are as
+    :func:`~qualflow.contracts.check_units` returns them; ``codings`` has one row per coding with
     ``coder, unit_id, code, memo, transcript_id, start, end``. Participants become ``Cases``
     (with their attributes as case variables and their transcripts as ``SourceRef``); each
     transcript carries ``participant_id``, ``wave`` and the interview's date and length as
@@ -855,12 +835,13 @@ def export_study(
     archive is written (atomically, with fixed zip dates, so re-exports are byte-identical).
     """
     clean_dir, out_path = Path(clean_dir), Path(out_path)
-    tids = sorted(set(units["transcript_id"].astype(str)), key=_transcript_sort_key)
+    units = check_units(units)
+    tids = sorted(set(units["transcript_id"]), key=_transcript_sort_key)
     texts = {tid: _read_clean_text(clean_dir / f"{tid}.txt") for tid in tids}
-    unit_table = _unit_table(units, texts, clean_dir)
-    rows = _coding_rows(codings, list(coders), unit_table, codebook) if codings else None
+    _check_unit_offsets(units, texts, clean_dir)
+    rows = _coding_rows(codings, list(coders), units, codebook) if codings else None
     qde = build_project(
-        texts, unit_table, codebook, list(coders), participants, interviews, project_name, rows
+        texts, units, codebook, list(coders), participants, interviews, project_name, rows
     )
     _check_schema(_parse_xml(qde, "project.qde (export)"), "project.qde (export)")
     with atomic_path(out_path) as tmp:
@@ -1235,19 +1216,23 @@ def _coded_items(project: Project, clean_dir: Path, where: str) -> list[_Item]:
 
 
 def _locate(item: _Item, reading: _Reading, where: str) -> tuple[int, int]:
-    """The selection's ``[start, end)`` in the cleaned text, or InputError when it lies outside
-    its source or its text is not the cleaned text at those offsets."""
+    """The selection's ``[start, end)`` in the cleaned text; InputError naming the selection
+    when it lies outside its source or selects no text."""
     sel, tool = item.selection, item.tool_text
     span = tool.to_norm(sel.start, sel.end, reading)
-    if span is None:
-        raise InputError(
-            where,
-            f"selection {sel.guid} ({sel.start}–{sel.end}, endPosition {reading.end}) lies "
-            f"outside source {item.source.name!r} ({len(tool.norm)} characters)",
-            line=sel.line,
-            element=sel.element,
-        )
-    return span
+    if span is not None and span[0] < span[1]:
+        return span
+    problem = (
+        f"lies outside source {item.source.name!r} ({len(tool.norm)} characters)"
+        if span is None
+        else f"selects no text in source {item.source.name!r}"
+    )
+    raise InputError(
+        where,
+        f"selection {sel.guid} ({sel.start}–{sel.end}, endPosition {reading.end}) {problem}",
+        line=sel.line,
+        element=sel.element,
+    )
 
 
 def _drift(item: _Item, span: tuple[int, int]) -> str | None:

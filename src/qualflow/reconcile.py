@@ -87,7 +87,16 @@ def compare_coders(
     (both coders applied at least one code somewhere in the transcript — the same rule the
     agreement stage uses) and ``analysed`` (the unit's speaker is in ``speakers``).
     """
-    units = check_units(units)
+    return _compare(codings_a, codings_b, check_units(units), speakers)
+
+
+def _compare(
+    codings_a: pd.DataFrame,
+    codings_b: pd.DataFrame,
+    units: pd.DataFrame,
+    speakers: Sequence[str],
+) -> pd.DataFrame:
+    """:func:`compare_coders` for units already checked by ``check_units``."""
     a, b = _unit_code_pairs(codings_a), _unit_code_pairs(codings_b)
     both = a.merge(b, on=["unit_id", "code"], how="outer", indicator="who")
     both["a"] = (both["who"] != "right_only").to_numpy()
@@ -145,7 +154,7 @@ def find_disagreements(
     """
     name_a, name_b = _check_coder_names(coder_names)
     units = check_units(units)
-    pairs = compare_coders(codings_a, codings_b, units, speakers)
+    pairs = _compare(codings_a, codings_b, units, speakers)
     differ = pairs[pairs["double_coded"] & pairs["analysed"] & (pairs["a"] != pairs["b"])]
     context = _turn_context(units)
     out = differ[["unit_id", "code"]].join(context, on="unit_id")
@@ -183,18 +192,10 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_disagreements_xlsx(
-    disagreements: pd.DataFrame, codebook: pd.DataFrame, path: str | PathLike[str]
-) -> None:
+def _disagreements_workbook(disagreements: pd.DataFrame, codebook: pd.DataFrame) -> Workbook:
     """The disagreements as a workbook for the meeting: wrapped text, frozen header, widths,
     an include/exclude dropdown on ``decision``, rows of one turn banded together; text cells
     are inert strings (never formulas). A ``codebook`` sheet holds the definitions."""
-    book = _disagreements_workbook(disagreements, codebook)
-    with OutputSet() as out:
-        book.save(out.path(path))
-
-
-def _disagreements_workbook(disagreements: pd.DataFrame, codebook: pd.DataFrame) -> Workbook:
     book = Workbook()
     sheet = book.active
     sheet.title = DISAGREEMENTS_SHEET
@@ -267,12 +268,7 @@ def read_resolutions(path: Path, units: pd.DataFrame, codebook: pd.DataFrame) ->
     counted by :func:`build_consensus`.
     """
     path = Path(path)
-    frame = _read_resolution_table(path)
-    for column in RESOLUTION_COLUMNS:
-        if column not in frame:
-            frame[column] = ""
-        frame[column] = strip_text(frame[column])
-    frame["decision"] = frame["decision"].str.casefold()
+    frame = _normalised(_read_resolution_table(path))
     frame = frame[frame["decision"] != ""]
     known_units = set(check_units(units)["unit_id"])
     known_codes = set(codebook["code"])
@@ -294,7 +290,7 @@ def _read_resolution_table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_resolution_sheet(path)
     frame = read_table(path, ["unit_id", "code", "decision"])
-    frame["row"] = np.arange(len(frame)) + 2
+    frame["row"] = frame.index.to_numpy() + 2  # file rows (read_table keeps them)
     return frame
 
 
@@ -325,6 +321,18 @@ def _sheet_text(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+def _normalised(resolutions: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every resolution column (missing ones empty) as stripped text, decision
+    lower-cased, and a ``row`` column (NA when the table did not come from a file)."""
+    frame = resolutions.copy()
+    for column in RESOLUTION_COLUMNS:
+        frame[column] = strip_text(frame[column]) if column in frame else ""
+    if "row" not in frame:
+        frame["row"] = pd.NA
+    frame["decision"] = frame["decision"].str.casefold()
+    return frame
 
 
 def _check_conflicts(resolutions: pd.DataFrame, path: str | PathLike[str] | None) -> None:
@@ -378,7 +386,7 @@ def build_consensus(
     name_a, name_b = _check_coder_names(coder_names)
     policy = _parse_policy(unresolved, (name_a, name_b))
     units = check_units(units)
-    pairs = compare_coders(codings_a, codings_b, units, speakers)
+    pairs = _compare(codings_a, codings_b, units, speakers)
     resolutions, n_repeated = _dedupe_resolutions(resolutions, resolutions_file)
 
     analysed = pairs[pairs["analysed"]]
@@ -437,15 +445,7 @@ def _dedupe_resolutions(
     resolutions: pd.DataFrame, path: str | PathLike[str] | None
 ) -> tuple[pd.DataFrame, int]:
     """One decision per (unit, code); conflicting decisions stop; repeats are counted."""
-    frame = resolutions.copy()
-    for column in RESOLUTION_COLUMNS:
-        if column not in frame:
-            frame[column] = ""
-    if "row" not in frame:
-        frame["row"] = pd.NA
-    for column in ("unit_id", "code", "decision"):
-        frame[column] = strip_text(frame[column])
-    frame["decision"] = frame["decision"].str.casefold()
+    frame = _normalised(resolutions)
     bad = ~frame["decision"].isin(DECISIONS)
     if bad.any():
         r = frame[bad].iloc[0]

@@ -37,7 +37,7 @@ from .codebook import LEVELS, load_codebook
 from .contracts import CONSENSUS_COLUMNS, read_units
 from .errors import InputError, csv_row_number
 from .io import OutputSet
-from .study import read_interviews, read_table
+from .study import _to_int, read_interviews, read_table, recorded_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +177,8 @@ def _coded(consensus: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
 
 def _recorded(interviews: pd.DataFrame) -> pd.DataFrame:
     """Recorded interviews: participant_id, wave (ints) and transcript_id."""
-    rec = interviews[interviews["recorded"].astype(bool)]
-    out = rec[["participant_id", "wave", "transcript_id"]].copy()
-    out["participant_id"] = out["participant_id"].astype("int64")
-    out["wave"] = out["wave"].astype("int64")
-    return out.sort_values(["participant_id", "wave"]).reset_index(drop=True)
+    out = recorded_transcripts(interviews)[["participant_id", "wave", "transcript_id"]]
+    return out.astype({"participant_id": "int64", "wave": "int64"})
 
 
 def _unit_order(units: pd.DataFrame) -> pd.DataFrame:
@@ -761,18 +758,6 @@ def _best(candidates: list[str], scores: np.ndarray) -> tuple[str, float]:
 # --------------------------------------------------------------------------------------------
 
 
-def _int_column(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
-    values = frame[column].astype(str).str.strip()
-    out = pd.to_numeric(values, errors="coerce")
-    bad = out.isna() | (out != out.round())
-    if bad.any():
-        i = int(bad.idxmax())
-        raise InputError(
-            path, f"{column} must be a whole number, not {values[i]!r}", row=csv_row_number(i)
-        )
-    return out.astype("int64")
-
-
 def read_consensus(
     path: str | PathLike[str],
     codebook: pd.DataFrame,
@@ -788,7 +773,7 @@ def read_consensus(
     path = Path(path)
     frame = read_table(path, CONSENSUS_COLUMNS)
     for column in ("participant_id", "wave", "turn"):
-        frame[column] = _int_column(frame, column, path)
+        frame[column] = _to_int(frame, column, path).astype("int64")
     hierarchy = codebook.set_index("code")
     transcript_of = units.set_index("unit_id")["transcript_id"]
     recorded = set(_recorded(interviews)["transcript_id"])

@@ -30,7 +30,7 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -838,22 +838,6 @@ def plan_transcripts(
     return sorted(jobs, key=lambda job: (job.participant_id, job.wave))
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """An InputError raised in a worker, carried back as plain data (it does not pickle)."""
-
-    file: str | None
-    problem: str
-    line: int | None
-    row: int | None
-    element: str | None
-
-    def error(self) -> InputError:
-        return InputError(
-            self.file, self.problem, line=self.line, row=self.row, element=self.element
-        )
-
-
 _WORKER: dict[str, Any] = {}
 
 
@@ -862,17 +846,13 @@ def _init_worker(speakers: Mapping[str, Sequence[str]], redactor: Redactor) -> N
     _WORKER["redactor"] = redactor
 
 
-def _clean_job(
-    task: tuple[TranscriptJob, Mapping[tuple[str, str], int]],
-) -> CleanTranscript | _Failure:
+def _clean_job(task: tuple[TranscriptJob, Mapping[tuple[str, str], int]]) -> CleanTranscript:
     """Clean one transcript with a fresh copy of the redactor seeded with ``numbers``, so the
-    result never depends on which worker cleaned what before."""
+    result never depends on which worker cleaned what before. An InputError pickles, so a
+    worker's reaches the parent intact."""
     job, numbers = task
     redactor = _WORKER["redactor"].with_pattern_numbers(numbers)
-    try:
-        return clean_transcript(job.path, job.transcript_id, _WORKER["speakers"], redactor)
-    except InputError as err:
-        return _Failure(err.file, err.problem, err.line, err.row, err.element)
+    return clean_transcript(job.path, job.transcript_id, _WORKER["speakers"], redactor)
 
 
 def _run_jobs(
@@ -882,36 +862,10 @@ def _run_jobs(
 ) -> Iterator[CleanTranscript]:
     """Clean ``tasks`` (in the pool if there is one), yielding results in task order and
     raising the first failure in that order, so errors are deterministic too."""
-    results: Iterable[CleanTranscript | _Failure]
     if pool is None:
-        results = map(_clean_job, tasks)
-    else:
-        chunk = max(1, min(8, len(tasks) // (8 * workers)))
-        results = pool.imap(_clean_job, tasks, chunksize=chunk)
-    for result in results:
-        if isinstance(result, _Failure):
-            raise result.error()
-        yield result
-
-
-class PatternNumbering:
-    """Study-wide numbers for pattern values (phones, e-mails, NRICs): each kind numbered
-    1, 2, … in the order its distinct values are first met as transcripts are added."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[tuple[str, str], int] = {}
-        self._per_kind: Counter[str] = Counter()
-
-    def add(self, values: Iterable[tuple[str, str, int]]) -> bool:
-        """Number one transcript's ``(kind, key, own number)`` values, in order of first
-        appearance; True if the numbers it used on its own agree with the study's."""
-        agree = True
-        for kind, key, n in values:
-            if (kind, key) not in self.numbers:
-                self._per_kind[kind] += 1
-                self.numbers[(kind, key)] = self._per_kind[kind]
-            agree &= self.numbers[(kind, key)] == n
-        return agree
+        return map(_clean_job, tasks)
+    chunk = max(1, min(8, len(tasks) // (8 * workers)))
+    return pool.imap(_clean_job, tasks, chunksize=chunk)
 
 
 def clean_study(
@@ -938,7 +892,7 @@ def clean_study(
     values are numbered study-wide in that order, and the few transcripts whose own numbering
     disagrees with it are cleaned again with the study-wide numbering.
     """
-    from .deid import Redactor
+    from .deid import KindNumbering, Redactor
 
     out_dir = Path(out_dir)
     if out_dir.resolve() == Path(transcripts_dir).resolve():
@@ -951,7 +905,7 @@ def clean_study(
     logger.info("cleaning %d transcripts with %d worker(s)", len(jobs), workers)
 
     results: list[CleanTranscript | None] = [None] * len(jobs)
-    numbering = PatternNumbering()
+    numbering = KindNumbering()
     redo: list[int] = []
     pool = None
     if workers > 1:
@@ -1040,8 +994,11 @@ def study_tables(
     """Stack the per-transcript rows into ``units``, ``markers`` and ``cleaning_report`` frames,
     sorted by participant, wave and turn; report count columns for every kind, zero-filled."""
     results = sorted(results, key=lambda r: parse_transcript_id(r.transcript_id))
-    units = pd.concat([r.units for r in results], ignore_index=True) if results else None
-    units = units if units is not None else pd.DataFrame(columns=UNIT_COLUMNS)
+    units = (
+        pd.concat([r.units for r in results], ignore_index=True)
+        if results
+        else pd.DataFrame(columns=UNIT_COLUMNS)
+    )
     markers = [r.markers for r in results if len(r.markers)]
     markers = (
         pd.concat(markers, ignore_index=True) if markers else pd.DataFrame(columns=MARKER_COLUMNS)
