@@ -109,30 +109,6 @@ def test_same_seed_gives_byte_identical_files(data, tmp_path):
     assert not any(p.name.startswith(".simulate") for p in tmp_path.iterdir())
 
 
-def test_committed_data_is_what_the_generator_writes(data):
-    """``data/`` in the repository must be regenerated when the generator (or the cleaning
-    that places coder A's spans) changes: python -c "from pathlib import Path; from
-    qualflow.simulate import simulate_study; simulate_study(Path('.'))"."""
-    committed = ROOT / "data"
-    if not (committed / "interviews.csv").exists():
-        pytest.skip("no committed data/")
-    from openpyxl import load_workbook
-
-    fresh = {p.relative_to(data) for p in data.rglob("*") if p.is_file()}
-    assert {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()} >= fresh
-    stale = []
-    for rel in sorted(fresh):
-        if rel.suffix == ".xlsx":  # compare what the sheet says, not how openpyxl zipped it
-            same = [
-                [list(r) for r in load_workbook(base / rel, read_only=True)["coding"].values]
-                for base in (data, committed)
-            ]
-            stale += [] if same[0] == same[1] else [str(rel)]
-        elif (data / rel).read_bytes() != (committed / rel).read_bytes():
-            stale.append(str(rel))
-    assert stale == [], "data/ is out of date; regenerate it (see docstring)"
-
-
 def test_another_seed_gives_another_study(study):
     other = sim.build_study(1, 7)
     assert other.transcripts[0].turns[5].text != study.transcripts[0].turns[5].text
