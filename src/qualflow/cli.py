@@ -1,6 +1,7 @@
 """The ``qualflow`` command: utilities around the Snakemake pipeline.
 
 qualflow simulate --out DIR [--scale N] [--seed S]   write a synthetic study into DIR
+qualflow lock [--study DIR] [--relock ID ...]        record the cleaned texts coders are given
 """
 
 from __future__ import annotations
@@ -21,6 +22,23 @@ def _simulate(args: argparse.Namespace) -> None:
     simulate_study(out, scale=args.scale, seed=args.seed)
     if args.config:
         write_study_config(Path(args.config), out)
+
+
+def _lock(args: argparse.Namespace) -> None:
+    from .contracts import read_units
+    from .textlock import write_lock
+
+    study = Path(args.study)
+    config = yaml.safe_load((study / "config.yaml").read_text(encoding="utf-8")) or {}
+    lock = study / (config.get("data", {}).get("text_lock") or "data/text_lock.csv")
+    units_csv = study / "results" / "clean" / "units.csv"
+    if not units_csv.exists():
+        raise InputError(units_csv, "not found: run the pipeline's cleaning first (make lock)")
+    added, relocked = write_lock(lock, read_units(units_csv), units_csv.parent, set(args.relock))
+    print(
+        f"{lock}: {len(added)} transcript(s) added, {len(relocked)} relocked; "
+        "commit it with the study's data"
+    )
 
 
 def write_study_config(template: Path, study: Path) -> Path:
@@ -49,6 +67,20 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--seed", type=int, default=2019)
     sim.add_argument("--config", help="a config.yaml to copy into the study (coders adjusted)")
     sim.set_defaults(func=_simulate)
+    lock = sub.add_parser(
+        "lock",
+        help="record the cleaned texts coders are given (data/text_lock.csv); adds new "
+        "transcripts, keeps locked ones",
+    )
+    lock.add_argument("--study", default=".", help="study folder (default: here)")
+    lock.add_argument(
+        "--relock",
+        nargs="*",
+        default=[],
+        metavar="TRANSCRIPT",
+        help="record these transcripts' current text again (after they were recoded)",
+    )
+    lock.set_defaults(func=_lock)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -24,12 +24,14 @@ Code names are unique across the whole codebook, so a coding row needs only the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from .changes import CodeHistory, parse_changes
 from .errors import InputError
 
 CODEBOOK_COLUMNS = [
@@ -50,13 +52,22 @@ LEVELS = ("code", "subtheme", "category")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def load_codebook(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read and validate ``codebook.yaml``; one row per code, in codebook order."""
+CodebookSource = str | PathLike[str] | Mapping
+# What the analysis stages use; labels, definitions and examples are presentation, so that
+# editing them reruns only what shows them (the workflow passes this as a rule parameter).
+STRUCTURE_KEYS = {"categories", "subthemes", "codes", "name", "exemplar", "changes"}
+
+
+def read_codebook_document(path: str | PathLike[str]) -> dict:
+    """``codebook.yaml`` parsed, with ``_change_lines``: the line of each ``changes:`` entry."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
     except FileNotFoundError:
         raise InputError(path, "codebook file not found") from None
+    except UnicodeDecodeError as err:
+        raise InputError(path, f"is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = None if mark is None else mark.line + 1
@@ -65,6 +76,56 @@ def load_codebook(path: str | PathLike[str]) -> pd.DataFrame:
         ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("categories"), list):
         raise InputError(path, "expected a mapping with a list under 'categories'")
+    doc["_change_lines"] = _change_lines(text)
+    return doc
+
+
+def _change_lines(text: str) -> list[int]:
+    """The 1-based line of each item of the top-level ``changes:`` list."""
+    root = yaml.compose(text)
+    for key, value in getattr(root, "value", []):
+        if getattr(key, "value", None) == "changes" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def codebook_structure(path: str | PathLike[str]) -> dict:
+    """The part of the codebook the analysis depends on (names, hierarchy, pinned exemplars,
+    the change log), validated; labels and definitions left out."""
+    doc = read_codebook_document(path)
+    load_history(doc, source_name=path)  # validates the codebook and its change log
+    return {**_strip(doc), "_source": str(path)}
+
+
+def codebook_path(source: CodebookSource) -> Path:
+    """The file a codebook (or its structure) was read from, for messages."""
+    if isinstance(source, Mapping):
+        return Path(source.get("_source", "codebook.yaml"))
+    return Path(source)
+
+
+def _strip(node: object) -> object:
+    if isinstance(node, dict):
+        return {
+            k: (v if k == "changes" else _strip(v))
+            for k, v in node.items()
+            if k in STRUCTURE_KEYS or k == "_change_lines"
+        }
+    if isinstance(node, list):
+        return [_strip(v) for v in node]
+    return node
+
+
+def load_codebook(source: CodebookSource) -> pd.DataFrame:
+    """Read and validate the codebook; one row per code, in codebook order.
+
+    ``source`` is ``codebook.yaml`` or its parsed document (:func:`codebook_structure`).
+    """
+    if isinstance(source, Mapping):
+        doc, path = source, codebook_path(source)
+    else:
+        path = Path(source)
+        doc = read_codebook_document(path)
     rows = []
     for ci, category in enumerate(doc["categories"]):
         cat_name = _name(path, category, f"categories[{ci}]")
@@ -132,3 +193,16 @@ def _check_unique(path: Path, book: pd.DataFrame, level: str) -> None:
 def canonical_key(name: str) -> str:
     """Case- and space-insensitive key for matching code names from other tools."""
     return re.sub(r"[\s_\-]+", " ", str(name)).strip().casefold()
+
+
+def load_history(
+    source: CodebookSource, codebook: pd.DataFrame | None = None, *, source_name=None
+) -> CodeHistory:
+    """The codebook's change log (``changes:``), validated against its codes."""
+    doc = source if isinstance(source, Mapping) else read_codebook_document(source)
+    where = source_name or codebook_path(source)
+    book = load_codebook(doc) if codebook is None else codebook
+    changes = parse_changes(
+        doc.get("changes"), list(book["code"]), where, doc.get("_change_lines", [])
+    )
+    return CodeHistory(book["code"], changes)

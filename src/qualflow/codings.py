@@ -37,18 +37,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .codebook import canonical_key, load_codebook
+from .changes import CodeHistory, with_old_names
+from .codebook import CodebookSource, canonical_key, load_codebook, load_history
 from .contracts import CODING_COLUMNS, check_units, read_units
 from .errors import InputError
 from .io import OutputSet, atomic_path
 from .study import read_table
+from .textlock import Anchoring, anchor, digest, read_lock
 
 log = logging.getLogger(__name__)
 
 STATUS_COLUMNS = ["kind", "count", "detail"]
 SHEET_NAME = "coding"
 SHEET_FIXED_COLUMNS = ["unit_id", "speaker", "text"]
-SHEET_OPTIONAL_COLUMNS = ["transcript_id", "memo"]  # accepted when reading; never code columns
+SHEET_OPTIONAL_COLUMNS = ["transcript_id", "memo", "recode_of"]  # read; never code columns
 CODEBOOK_SHEET = "codebook"
 CODEBOOK_SHEET_COLUMNS = [
     "code",
@@ -287,34 +289,218 @@ def read_codings(
     ``coders`` and ``end_position`` are passed on to :func:`qualflow.qdpx.read_spans`; with a
     mapping, a CSV's ``coder`` column may also hold the name the coder is mapped to.
     """
-    path = Path(path)
+    result = read_coder(
+        [Path(path)],
+        coder,
+        codebook,
+        units,
+        clean_dir,
+        min_overlap,
+        coders,
+        end_position=end_position,
+    )
+    return result.codings, result.status
+
+
+@dataclass
+class CoderImport:
+    """One coder's codings read from all their files, with what the import had to report:
+    ``status`` (kind, count, detail), ``recode`` (units holding a split code: unit_id,
+    transcript_id, code, into) and ``anchoring`` (codings carried to a changed text)."""
+
+    codings: pd.DataFrame
+    status: pd.DataFrame
+    recode: pd.DataFrame
+    anchoring: pd.DataFrame
+    change_counts: dict[int, int]
+
+
+def read_coder(
+    paths: Sequence[Path],
+    coder: str,
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    clean_dir: Path,
+    min_overlap: int = 1,
+    coders: Mapping[str, str] | Sequence[str] | None = None,
+    *,
+    end_position: str = "auto",
+    history: CodeHistory | None = None,
+    anchoring: Anchoring | None = None,
+    pending_recode: str = "error",
+) -> CoderImport:
+    """Read every file of one coder, apply the codebook's change log and carry the codings
+    from the text they were coded on (``anchoring``, see :mod:`qualflow.textlock`) to the
+    current units.
+
+    Old code names are accepted and translated (:class:`qualflow.changes.CodeHistory`): renamed
+    and merged codes become their current code, a retired code's codings are dropped and
+    counted, a split code's codings are set aside for recoding. A coding sheet with a
+    ``recode_of`` column (made by :func:`write_recode_sheet`) recodes them; with
+    ``pending_recode="error"`` codings of a split code that no recode sheet covers stop the
+    import, with ``"collect"`` they are only listed (to make the recode sheet).
+    """
+    units = check_units(units)
+    history = history or CodeHistory(codebook["code"], [])
+    anchoring = anchoring or anchor(None, units)
+    accepted = with_old_names(codebook, history)
+    current_digests = dict(zip(units["unit_id"], map(digest, units["text"]), strict=True))
+    parts, tallies, recoded = [], [], []
+    for path in paths:
+        items, tally = _read_items(
+            Path(path),
+            coder,
+            accepted,
+            anchoring,
+            current_digests,
+            Path(clean_dir),
+            coders,
+            end_position,
+        )
+        items = _drop_repeated(items, tally)
+        recoded.append(items.loc[items["recode_of"] != "", ["unit_id", "recode_of"]])
+        parts.append(_items_to_pairs(items, anchoring.coded_units, min_overlap, Path(path), tally))
+        tallies.append(tally)
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs, anchored = _carry(pairs, anchoring)
+    pairs, recode, change_counts = _apply_history(pairs, history, units)
+    recode = _pending(recode, pd.concat(recoded, ignore_index=True), coder, paths, pending_recode)
+    codings, status = _finish(pairs, tallies, coder, units, [Path(p) for p in paths])
+    status = pd.concat(
+        [
+            status,
+            _change_status(history, change_counts, recode),
+            _anchor_status(anchored) if anchoring.locked else None,
+        ],
+        ignore_index=True,
+    )
+    for path in paths:
+        _log_summary(Path(path), coder, status)
+    return CoderImport(codings, status, recode, anchored, change_counts)
+
+
+def _carry(pairs: pd.DataFrame, anchoring: Anchoring) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs read on the locked text moved to the current units; sheet rows whose text is the
+    current text already name current units."""
+    on_lock = pairs["basis"] == "lock"
+    carried, report = anchoring.carry(pairs[on_lock])
+    return pd.concat([carried, pairs[~on_lock]], ignore_index=True), report
+
+
+def _apply_history(
+    pairs: pd.DataFrame, history: CodeHistory, units: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, int]]:
+    """Translate old code names; returns kept pairs, the split codings to recode, and the
+    number of codings each change touched."""
+    fate = history.translate(pairs["code"])
+    counts = fate.loc[fate["change"] > 0, "change"].value_counts().to_dict()
+    split = fate["fate"] == "split"
+    recode = pairs.loc[split, ["unit_id", "code"]].assign(into=fate.loc[split, "into"])
+    recode = recode.drop_duplicates(["unit_id", "code"])
+    recode["transcript_id"] = recode["unit_id"].map(units.set_index("unit_id")["transcript_id"])
+    kept = pairs.assign(code=fate["code"])[fate["code"] != ""].reset_index(drop=True)
+    return kept, recode[RECODE_COLUMNS].reset_index(drop=True), counts
+
+
+RECODE_COLUMNS = ["unit_id", "transcript_id", "code", "into"]
+
+
+def _pending(
+    recode: pd.DataFrame, recoded: pd.DataFrame, coder: str, paths, mode: str
+) -> pd.DataFrame:
+    """Split codings not yet recoded (no row for the unit in a recode sheet)."""
+    done = set(zip(recoded["unit_id"], recoded["recode_of"], strict=True))
+    waiting = recode[
+        [(u, c) not in done for u, c in zip(recode["unit_id"], recode["code"], strict=True)]
+    ]
+    if mode == "error" and len(waiting):
+        codes = ", ".join(sorted(set(waiting["code"])))
+        raise InputError(
+            paths[0],
+            f"{len(waiting)} coding(s) of the split code(s) {codes} by coder {coder!r} await "
+            f"recoding with the new codes: fill results/codebook/recode_{coder}.xlsx and list "
+            f"it under coders.{coder} in config.yaml (after this file)",
+        )
+    return waiting.reset_index(drop=True)
+
+
+def _change_status(
+    history: CodeHistory, counts: Mapping[int, int], recode: pd.DataFrame
+) -> pd.DataFrame:
+    rows = [
+        ("codebook_change", counts.get(c.number, 0), f"change {c.number}: {c.describe()}")
+        for c in history.changes
+    ]
+    if history.changes:
+        rows.append(("recode_pending", len(recode), "codings of split codes not yet recoded"))
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+
+
+def _anchor_status(report: pd.DataFrame) -> pd.DataFrame:
+    counts = report["change"].value_counts()
+    detail = {
+        "text_changed": "codings on turns whose text changed since coding (kept, listed)",
+        "moved": "codings carried to the same text under another turn number",
+        "cut": "codings on turns that no longer exist (dropped, listed)",
+    }
+    rows = [(f"anchor_{k}", int(counts.get(k, 0)), d) for k, d in detail.items()]
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+
+
+# Every reader returns "items": one row per source row (a file row, a sheet cell, a project
+# selection) with columns row, key, kind ("unit" or "span"), unit_id, transcript_id, code,
+# start, end, memo. ``key`` identifies what the row codes, to find repeated rows.
+# ``basis`` is "lock" when the row was coded on the text recorded in the study's text lock,
+# "current" when it names today's units (a sheet whose text is today's text); ``recode_of`` is
+# the split code a recode sheet's row recodes.
+_ITEM_COLUMNS = ["row", "key", "kind", "unit_id", "transcript_id", "code", "start", "end", "memo"]
+_ITEM_EXTRA = {"basis": "lock", "recode_of": ""}
+
+
+def _read_items(
+    path: Path,
+    coder: str,
+    codebook: pd.DataFrame,
+    anchoring: Anchoring,
+    current_digests: Mapping[str, str],
+    clean_dir: Path,
+    coders: Mapping[str, str] | Sequence[str] | None,
+    end_position: str,
+) -> tuple[pd.DataFrame, _Tally]:
+    """One file's items (see below) and what was read, for the status table."""
     if not path.exists():
         raise InputError(path, f"coder {coder!r}'s codings file not found")
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
         raise InputError(path, f"unsupported file type {path.suffix!r}; use one of {known}")
-    units = check_units(units)
+    units = anchoring.coded_units
     tally = _Tally(FORMATS[suffix])
     if suffix == ".csv":
-        items = _read_long_csv(path, coder, codebook, units, Path(clean_dir), coders, tally)
+        lengths = _Lengths(clean_dir, anchoring.lengths)
+        items = _read_long_csv(path, coder, codebook, units, lengths, coders, tally)
     elif suffix in (".xlsx", ".xlsm"):
-        items = _read_sheet(path, codebook, units, tally)
+        items = _read_sheet(path, codebook, units, current_digests, tally)
     else:
-        items = _read_project(
-            path, coder, codebook, units, Path(clean_dir), coders, end_position, tally
-        )
-    items = _drop_repeated(items, tally)
-    pairs = _items_to_pairs(items, units, min_overlap, path, tally)
-    codings, status = _finish(pairs, tally, coder, units, path)
-    _log_summary(path, coder, status)
-    return codings, status
+        items = _read_project(path, coder, codebook, units, clean_dir, coders, end_position, tally)
+    for column, default in _ITEM_EXTRA.items():
+        if column not in items:
+            items[column] = default
+    return items, tally
 
 
-# Every reader returns "items": one row per source row (a file row, a sheet cell, a project
-# selection) with columns row, key, kind ("unit" or "span"), unit_id, transcript_id, code,
-# start, end, memo. ``key`` identifies what the row codes, to find repeated rows.
-_ITEM_COLUMNS = ["row", "key", "kind", "unit_id", "transcript_id", "code", "start", "end", "memo"]
+@dataclass
+class _Lengths:
+    """Length in characters of each transcript as coded: from the text lock, else the
+    cleaned text."""
+
+    clean_dir: Path
+    locked: Mapping[str, int]
+
+    def __call__(self, transcript_ids) -> dict[str, int]:
+        known = {t: int(self.locked[t]) for t in transcript_ids if t in self.locked}
+        rest = [t for t in transcript_ids if t not in self.locked]
+        return known | _text_lengths(self.clean_dir, rest)
 
 
 def _read_long_csv(
@@ -322,7 +508,7 @@ def _read_long_csv(
     coder: str,
     codebook: pd.DataFrame,
     units: pd.DataFrame,
-    clean_dir: Path,
+    lengths: Callable[[Sequence[str]], dict[str, int]],
     coders: Mapping[str, str] | Sequence[str] | None,
     tally: _Tally,
 ) -> pd.DataFrame:
@@ -348,7 +534,7 @@ def _read_long_csv(
         lambda i: "neither a unit_id nor start and end given",
     )
     unit_items = _unit_items(frame[by_unit], units, path)
-    span_items = _span_items(frame[~by_unit], clean_dir, path)
+    span_items = _span_items(frame[~by_unit], lengths, path)
     return pd.concat([unit_items, span_items]).sort_values("row", kind="mergesort")
 
 
@@ -385,15 +571,17 @@ def _unit_items(frame: pd.DataFrame, units: pd.DataFrame, path: Path) -> pd.Data
     )[_ITEM_COLUMNS]
 
 
-def _span_items(frame: pd.DataFrame, clean_dir: Path, path: Path) -> pd.DataFrame:
-    """Span rows of a long CSV: whole numbers with 0 <= start < end <= the cleaned text's length."""
+def _span_items(
+    frame: pd.DataFrame, lengths: Callable[[Sequence[str]], dict[str, int]], path: Path
+) -> pd.DataFrame:
+    """Span rows of a long CSV: whole numbers with 0 <= start < end <= the text's length."""
     if frame.empty:
         return pd.DataFrame(columns=_ITEM_COLUMNS)
     frame = frame.reset_index(drop=True)
     rows = _row_numbers(frame)
     start, end = _span_offsets(frame, rows, path)
-    lengths = _text_lengths(clean_dir, frame["transcript_id"].unique())
-    limit = frame["transcript_id"].map(lengths).to_numpy(np.int64)
+    limit = frame["transcript_id"].map(lengths(list(frame["transcript_id"].unique())))
+    limit = limit.to_numpy(np.int64)
     _raise_first(
         end > limit,
         rows,
@@ -466,21 +654,31 @@ def _check_codes(codes: pd.Series, codebook: pd.DataFrame, rows, path: Path) -> 
 
 
 def _unknown_code(code: str, codebook: pd.DataFrame) -> str:
-    """Say which code is unknown, with the likely intended code name when there is one."""
+    """Say which code is unknown, with the likely intended current code when there is one:
+    the same name or label spelled another way, else the closest name, preferring codes whose
+    subtheme shares a word with it. Old names (codebook changes) are never offered."""
     if not code:
         return "code is empty"
-    by_key = {canonical_key(c): c for c in codebook["code"]}
+    book = codebook[codebook["now"] == ""] if "now" in codebook else codebook
+    by_key = {canonical_key(c): c for c in book["code"]}
     by_key.update(
-        {
-            canonical_key(label): c
-            for label, c in zip(codebook["code_label"], codebook["code"], strict=True)
-        }
+        {canonical_key(label): c for label, c in zip(book["code_label"], book["code"], strict=True)}
     )
-    hint = by_key.get(canonical_key(code))
-    if hint is None:
-        close = difflib.get_close_matches(code, list(codebook["code"]), n=1)
-        hint = close[0] if close else None
-    return f"code {code!r} is not in the codebook" + (f" (did you mean {hint!r}?)" if hint else "")
+    hint = by_key.get(canonical_key(code)) or _closest_code(code, book)
+    return (
+        f"code {code!r} is not in the codebook"
+        + (f" (did you mean {hint!r}?)" if hint else "")
+        + " — a code renamed, merged, split or retired is recorded under changes: in the "
+        "codebook, not edited in coders' files"
+    )
+
+
+def _closest_code(code: str, book: pd.DataFrame) -> str | None:
+    close = difflib.get_close_matches(code, list(book["code"]), n=3, cutoff=0.6)
+    words = set(canonical_key(code).split())
+    subtheme_of = dict(zip(book["code"], book["subtheme"], strict=True))
+    same = [c for c in close if words & set(canonical_key(subtheme_of[c]).split())]
+    return (same or close or [None])[0]
 
 
 def _unknown_transcript(tid: str) -> str:
@@ -537,24 +735,33 @@ def _read_project(
 
 
 def _read_sheet(
-    path: Path, codebook: pd.DataFrame, units: pd.DataFrame, tally: _Tally
+    path: Path,
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    current_digests: Mapping[str, str],
+    tally: _Tally,
 ) -> pd.DataFrame:
-    """A filled coding sheet: one row per unit, 1 / x / yes under each code applied."""
+    """A filled coding sheet: one row per unit, 1 / x / yes under each code applied.
+
+    The sheet's ``text`` column must be the unit's text as coded (text lock) or as it is now;
+    which one decides whether its unit ids are carried to the current units."""
     with read_workbook(path) as book:
         if SHEET_NAME not in book.sheetnames:
             raise InputError(
                 path, f"no sheet named {SHEET_NAME!r} (sheets: {', '.join(book.sheetnames)})"
             )
-        records, tally.rows_read = _sheet_records(path, book[SHEET_NAME], codebook, units)
-    items = pd.DataFrame(records, columns=["row", "unit_id", "code", "memo"])
+        records, tally.rows_read = _sheet_records(
+            path, book[SHEET_NAME], codebook, units, current_digests
+        )
+    items = pd.DataFrame(records, columns=["row", "unit_id", "code", "memo", "basis", "recode_of"])
     transcript_of = units.set_index("unit_id")["transcript_id"]
     return items.assign(
-        key=items["unit_id"] + "\x1f" + items["code"],
+        key=items["unit_id"] + "\x1f" + items["code"] + "\x1f" + items["recode_of"],
         kind="unit",
         transcript_id=items["unit_id"].map(transcript_of),
         start=-1,
         end=-1,
-    )[_ITEM_COLUMNS]
+    )[[*_ITEM_COLUMNS, *_ITEM_EXTRA]]
 
 
 @contextlib.contextmanager
@@ -573,23 +780,32 @@ def read_workbook(path: Path) -> Iterator[Workbook]:
 
 
 def _sheet_records(
-    path: Path, sheet: Worksheet, codebook: pd.DataFrame, units: pd.DataFrame
+    path: Path,
+    sheet: Worksheet,
+    codebook: pd.DataFrame,
+    units: pd.DataFrame,
+    current_digests: Mapping[str, str],
 ) -> tuple[list[tuple], int]:
-    """(row, unit_id, code, memo) for every cell marked; and the number of unit rows."""
+    """(row, unit_id, code, memo, basis, recode_of) for every cell marked, and the number of
+    unit rows; a row of a recode sheet counts as recoded even with no mark."""
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
         raise InputError(path, f"sheet {SHEET_NAME!r} is empty", row=1)
     names = [None if v is None else str(v).strip() for v in header]
     code_columns = _sheet_code_columns(path, names, codebook)
-    unit_col = names.index("unit_id")
-    memo_col = names.index("memo") if "memo" in names else None
-    known_units = set(units["unit_id"])
+    column = {
+        name: names.index(name)
+        for name in ("unit_id", "memo", "text", "recode_of")
+        if name in names
+    }
+    coded_digests = dict(zip(units["unit_id"], units["digest"], strict=True))
     records: list[tuple] = []
     n_rows = 0
     for r, values in enumerate(rows, start=2):
         values = list(values) + [None] * (len(names) - len(values))
-        unit_id = _cell_text(values[unit_col])
+        cell = {name: _cell_text(values[i]) for name, i in column.items()}
+        unit_id = cell["unit_id"]
         applied = [
             code for col, code in code_columns if _is_applied(path, r, col, code, values[col])
         ]
@@ -599,14 +815,47 @@ def _sheet_records(
                     path, f"sheet {SHEET_NAME!r}: codes entered but unit_id is empty", row=r
                 )
             continue
-        if unit_id not in known_units:
+        if unit_id not in coded_digests and unit_id not in current_digests:
             raise InputError(
                 path, f"sheet {SHEET_NAME!r}: unit_id {unit_id!r} is not in units.csv", row=r
             )
         n_rows += 1
-        memo = "" if memo_col is None else _cell_text(values[memo_col])
-        records.extend((r, unit_id, code, memo) for code in applied)
+        basis = _sheet_basis(path, r, unit_id, cell.get("text"), coded_digests, current_digests)
+        memo, recode_of = cell.get("memo", ""), cell.get("recode_of", "")
+        records.extend((r, unit_id, code, memo, basis, recode_of) for code in applied)
+        if recode_of and not applied:
+            records.append((r, unit_id, "", memo, basis, recode_of))
     return records, n_rows
+
+
+def _sheet_basis(
+    path: Path,
+    row: int,
+    unit_id: str,
+    text: str | None,
+    coded: Mapping[str, str],
+    current: Mapping[str, str],
+) -> str:
+    """ "lock" if the row's text is the unit's text as coded, "current" if it is today's text
+    (a sheet made after the text changed); otherwise the sheet does not fit the study."""
+    if text is None or len(text) >= EXCEL_CELL_LIMIT - 1:
+        return "lock"  # no text column, or a text Excel had to cut: nothing to compare
+    mine = digest(_sheet_normal(text))
+    if mine == coded.get(unit_id):
+        return "lock"
+    if mine == current.get(unit_id):
+        return "current"
+    raise InputError(
+        path,
+        f"sheet {SHEET_NAME!r}: the text in this row is not the text of unit {unit_id} — "
+        "neither as coded (the study's text lock) nor as cleaned now; the sheet was made from "
+        "another version of the transcripts, or its text was edited",
+        row=row,
+    )
+
+
+def _sheet_normal(text: str) -> str:
+    return text.replace("\r\n", "\n")
 
 
 def _sheet_code_columns(path: Path, names: list, codebook: pd.DataFrame) -> list[tuple[int, str]]:
@@ -623,7 +872,17 @@ def _sheet_code_columns(path: Path, names: list, codebook: pd.DataFrame) -> list
     columns = [(i, n) for i, n in enumerate(names) if n and n not in reserved]
     expected = list(codebook["code"])
     present = {n for _, n in columns}
-    missing = [c for c in expected if c not in present]
+    # A recode sheet holds the new codes only. A sheet made before a codebook change holds old
+    # names (rows of the codebook with a non-empty ``now``): they cover the codes they became.
+    now = codebook["now"] if "now" in codebook else pd.Series("", index=codebook.index)
+    became = {
+        c
+        for n, cs in zip(codebook["code"], now, strict=True)
+        if n in present
+        for c in cs.split(";")
+    }
+    current = codebook.loc[now == "", "code"]
+    missing = [] if "recode_of" in names else [c for c in current if c not in present | became]
     unexpected = [n for _, n in columns if n not in set(expected)]
     if missing or unexpected:
         parts = [f"missing code column(s) {', '.join(missing)}"] if missing else []
@@ -706,8 +965,8 @@ def _items_to_pairs(
     items: pd.DataFrame, units: pd.DataFrame, min_overlap: int, path: Path, tally: _Tally
 ) -> pd.DataFrame:
     """(row, unit_id, code, memo) per unit each item codes; spans go through the overlap rule."""
-    columns = ["row", "unit_id", "code", "memo"]
-    direct = items.loc[items["kind"] == "unit", columns]
+    columns = ["row", "unit_id", "code", "memo", "basis"]
+    direct = items.loc[(items["kind"] == "unit") & (items["code"] != ""), columns]
     spans = items[items["kind"] == "span"].reset_index(drop=True)
     tally.spans_read = len(spans)
     if spans.empty:
@@ -723,11 +982,11 @@ def _items_to_pairs(
             len(lost),
             _first_few(described) + f" (no turn overlapped by min_overlap={min_overlap})",
         )
-    return pd.concat([direct, mapped[columns]], ignore_index=True)
+    return pd.concat([direct, mapped.assign(basis="lock")[columns]], ignore_index=True)
 
 
 def _finish(
-    pairs: pd.DataFrame, tally: _Tally, coder: str, units: pd.DataFrame, path: Path
+    pairs: pd.DataFrame, tallies: Sequence[_Tally], coder: str, units: pd.DataFrame, paths
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per (unit, code), memos joined; the status table."""
     pairs = pairs.assign(memo=pairs["memo"].fillna("").astype(str))
@@ -747,8 +1006,8 @@ def _finish(
     )
     codings = sort_by_unit(codings[CODING_COLUMNS], units, extra=["code"])
     if codings.empty:
-        raise InputError(path, f"no codings found: coder {coder!r} applied no code to any unit")
-    doubtful = dict(tally.doubtful)
+        raise InputError(paths[0], f"no codings found: coder {coder!r} applied no code to any unit")
+    doubtful = _merge_doubtful(tallies)
     if merged.any():
         on_one_unit = pairs.loc[merged, ["unit_id", "code"]].drop_duplicates()
         shown = [f"{u} {c}" for u, c in on_one_unit.head(MAX_DETAIL_ITEMS).itertuples(index=False)]
@@ -758,8 +1017,12 @@ def _finish(
             + " (several spans on one unit, counted once)",
         )
     status = [
-        ("rows_read", tally.rows_read, f"{tally.format} {path.name}"),
-        ("spans_read", tally.spans_read, ""),
+        (
+            "rows_read",
+            sum(t.rows_read for t in tallies),
+            "; ".join(f"{t.format} {p.name}" for t, p in zip(tallies, paths, strict=True)),
+        ),
+        ("spans_read", sum(t.spans_read for t in tallies), ""),
         *(
             (kind, *doubtful.get(kind, (0, "")))
             for kind in ("duplicate", "spans_merged", "spans_without_unit", "other_coder_spans")
@@ -769,6 +1032,16 @@ def _finish(
         ("transcripts_coded", codings["transcript_id"].nunique(), ""),
     ]
     return codings, pd.DataFrame(status, columns=STATUS_COLUMNS)
+
+
+def _merge_doubtful(tallies: Sequence[_Tally]) -> dict[str, tuple[int, str]]:
+    """The doubtful counts of several files added up, details joined."""
+    merged: dict[str, tuple[int, str]] = {}
+    for tally in tallies:
+        for kind, (n, detail) in tally.doubtful.items():
+            total, text = merged.get(kind, (0, ""))
+            merged[kind] = (total + n, "; ".join(d for d in (text, detail) if d))
+    return merged
 
 
 def _log_summary(path: Path, coder: str, status: pd.DataFrame) -> None:
@@ -960,9 +1233,9 @@ def set_text_cell(cell, value: object) -> None:
 
 
 def import_coder(
-    source: Path,
+    source: Path | Sequence[Path],
     coder: str,
-    codebook_yaml: Path,
+    codebook_yaml: CodebookSource,
     units_csv: Path,
     clean_dir: Path,
     min_overlap: int,
@@ -971,12 +1244,21 @@ def import_coder(
     coders: Mapping[str, str] | Sequence[str] | None = None,
     *,
     end_position: str = "auto",
+    text_lock: Path | None = None,
+    out_anchoring: Path | None = None,
 ) -> None:
-    """Stage entry: ``data/codings/{coder}.*`` → ``results/codings/{coder}.csv`` and status."""
+    """Stage entry: a coder's files → ``results/codings/{coder}.csv``, its status and the
+    report of codings carried from the text they were coded on (``{coder}_anchoring.csv``).
+
+    ``codebook_yaml`` is the codebook file or its structure (:func:`codebook_structure`);
+    ``text_lock`` the study's record of the texts coders were given (required when given)."""
     codebook = load_codebook(codebook_yaml)
+    history = load_history(codebook_yaml, codebook)
     units = read_units(units_csv)
-    codings, status = read_codings(
-        Path(source),
+    paths = [Path(source)] if isinstance(source, str | PathLike) else [Path(p) for p in source]
+    anchoring = anchor(_read_study_lock(text_lock, units, paths), units)
+    result = read_coder(
+        paths,
         coder,
         codebook,
         units,
@@ -984,7 +1266,35 @@ def import_coder(
         min_overlap=min_overlap,
         coders=coders,
         end_position=end_position,
+        history=history,
+        anchoring=anchoring,
     )
     with OutputSet() as out:
-        out.csv(out_csv, codings)
-        out.csv(out_status, status)
+        out.csv(out_csv, result.codings)
+        out.csv(out_status, result.status)
+        if out_anchoring is not None:
+            out.csv(out_anchoring, result.anchoring)
+
+
+def _read_study_lock(text_lock: Path | None, units: pd.DataFrame, paths) -> pd.DataFrame | None:
+    """The text lock; every analysed transcript must be in it."""
+    if text_lock is None:
+        return None
+    text_lock = Path(text_lock)
+    if not text_lock.exists():
+        raise InputError(
+            text_lock,
+            "not found: the study has no record of the texts its coders were given, so "
+            f"codings in {paths[0]} cannot be checked against them. After cleaning, run "
+            "`qualflow lock` in the study folder (make lock) and commit the file",
+        )
+    lock = read_lock(text_lock)
+    unlocked = sorted(set(units["transcript_id"]) - set(lock["transcript_id"]))
+    if unlocked:
+        raise InputError(
+            text_lock,
+            f"transcript(s) {', '.join(unlocked[:8])}{' …' if len(unlocked) > 8 else ''} are "
+            "not in the text lock: run `qualflow lock` to record their text as the coders got "
+            "it (transcripts already locked are kept)",
+        )
+    return lock

@@ -31,10 +31,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .codebook import load_codebook
+from .changes import CodeHistory, with_old_names
+from .codebook import load_codebook, load_history
 from .codings import (
     FORMULA_TRIGGERS,
     HEADER_FILL,
+    _unknown_code,
     add_codebook_sheet,
     load_codings,
     read_workbook,
@@ -276,13 +278,65 @@ def read_resolutions(path: Path, units: pd.DataFrame, codebook: pd.DataFrame) ->
         if r.unit_id not in known_units:
             raise InputError(path, f"unit_id {r.unit_id!r} is not in units.csv", row=r.row)
         if r.code not in known_codes:
-            raise InputError(path, f"code {r.code!r} is not in the codebook", row=r.row)
+            raise InputError(path, _unknown_code(r.code, codebook), row=r.row)
         if r.decision not in DECISIONS:
             raise InputError(
                 path, f"decision must be include or exclude, not {r.decision!r}", row=r.row
             )
     _check_conflicts(frame, path)
     return frame[[*RESOLUTION_COLUMNS, "row"]].reset_index(drop=True)
+
+
+def apply_changes_to_resolutions(
+    resolutions: pd.DataFrame, history: CodeHistory
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Decisions recorded under old code names, carried through the codebook's change log.
+
+    A renamed code's decisions follow it; decisions on codes merged into one carry over where
+    they agree for the merged (unit, code) and are dropped where they conflict, so that the
+    disagreement is unresolved again; a split or retired code's decisions no longer apply.
+    Returns the decisions now in force and notes (kind, unit_id, code, detail) on every
+    decision that was dropped, all of them at once."""
+    if resolutions.empty or not history.changes:
+        return resolutions, pd.DataFrame(columns=["kind", "unit_id", "code", "detail"])
+    fate = history.translate(resolutions["code"])
+    frame = resolutions.assign(code=fate["code"], old_code=resolutions["code"], fate=fate["fate"])
+    notes = [
+        (
+            "resolution_code_changed",
+            r.unit_id,
+            r.old_code,
+            f"{_where(r.row)}decided {r.decision} on {r.old_code}, which was {r.fate} "
+            f"(change {c}); decide again for the current codes",
+        )
+        for r, c in zip(
+            frame[frame["code"] == ""].itertuples(),
+            fate.loc[frame["code"] == "", "change"],
+            strict=True,
+        )
+    ]
+    frame = frame[frame["code"] != ""]
+    decisions = frame.groupby(["unit_id", "code"])["decision"].transform("nunique")
+    conflicting = frame[decisions > 1]
+    for (unit_id, code), group in conflicting.groupby(["unit_id", "code"], sort=True):
+        said = "; ".join(f"{_where(r.row)}{r.old_code}: {r.decision}" for r in group.itertuples())
+        notes.append(
+            (
+                "resolution_merge_conflict",
+                unit_id,
+                code,
+                f"merged codes were decided differently ({said}); the disagreement is "
+                "unresolved again",
+            )
+        )
+    kept = frame[decisions <= 1].drop(columns=["old_code", "fate"])
+    return kept.reset_index(drop=True), pd.DataFrame(
+        notes, columns=["kind", "unit_id", "code", "detail"]
+    )
+
+
+def _where(row) -> str:
+    return "" if pd.isna(row) else f"row {int(row)}: "
 
 
 def _read_resolution_table(path: Path) -> pd.DataFrame:
@@ -371,6 +425,7 @@ def build_consensus(
     speakers: Sequence[str] = ("participant",),
     *,
     resolutions_file: str | PathLike[str] = "data/resolutions.csv",
+    change_notes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The consensus coding and a status table of everything doubtful.
 
@@ -396,8 +451,9 @@ def build_consensus(
     decided = differ.merge(resolutions, on=["unit_id", "code"], how="left")
     resolved = decided[decided["decision"].notna()]
     open_items = decided[decided["decision"].isna()]
+    notes = _settled_notes(change_notes, differ)
     if policy == "error" and len(open_items):
-        raise InputError(resolutions_file, _unresolved_problem(open_items, resolutions_file))
+        raise InputError(resolutions_file, _unresolved_problem(open_items, resolutions_file, notes))
     by_policy = _apply_policy(open_items, policy, (name_a, name_b))
     stale = _stale(resolutions, pairs, speakers)
 
@@ -423,6 +479,7 @@ def build_consensus(
         units=units,
         speakers=speakers,
     )
+    status = _with_notes(status, notes)
     _log_status(status)
     return consensus, status
 
@@ -460,14 +517,52 @@ def _dedupe_resolutions(
     return kept, int(repeated.sum())
 
 
-def _unresolved_problem(open_items: pd.DataFrame, resolutions_file) -> str:
+def _settled_notes(notes: pd.DataFrame | None, differ: pd.DataFrame) -> pd.DataFrame:
+    """Change notes, saying so where merged codes' conflicting decisions no longer matter
+    because the coders now agree on the merged code."""
+    if notes is None or notes.empty:
+        return pd.DataFrame(columns=["kind", "unit_id", "code", "detail"])
+    open_pairs = set(zip(differ["unit_id"], differ["code"], strict=True))
+    settled = (notes["kind"] == "resolution_merge_conflict") & [
+        (u, c) not in open_pairs for u, c in zip(notes["unit_id"], notes["code"], strict=True)
+    ]
+    notes = notes.copy()
+    notes.loc[settled, "detail"] = notes.loc[settled, "detail"].str.replace(
+        "the disagreement is unresolved again", "the coders now agree on it: nothing to decide"
+    )
+    return notes
+
+
+def _with_notes(status: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+    """Status plus one count row per kind of change note and a row per note."""
+    if notes.empty:
+        return status
+    counts = notes["kind"].value_counts().sort_index()
+    rows = [
+        {"kind": kind, "count": int(n), "unit_id": "", "code": "", "detail": ""}
+        for kind, n in counts.items()
+    ]
+    rows += [{**note, "count": pd.NA} for note in notes.to_dict("records")]
+    extra = pd.DataFrame(rows, columns=STATUS_COLUMNS).astype({"count": "Int64"})
+    return pd.concat([status, extra], ignore_index=True)
+
+
+def _unresolved_problem(
+    open_items: pd.DataFrame, resolutions_file, notes: pd.DataFrame | None = None
+) -> str:
     listed = ", ".join(
         f"{u} {c}"
         for u, c in open_items[["unit_id", "code"]].head(MAX_LISTED).itertuples(index=False)
     )
     more = len(open_items) - MAX_LISTED
+    conflicts = 0 if notes is None else int((notes["kind"] == "resolution_merge_conflict").sum())
+    because = (
+        f" ({conflicts} because decisions on merged codes conflict; status.csv lists them)"
+        if conflicts
+        else ""
+    )
     return (
-        f"{len(open_items)} disagreement(s) have no decision: {listed}"
+        f"{len(open_items)} disagreement(s) have no decision{because}: {listed}"
         + (f" and {more} more" if more > 0 else "")
         + f". Record a decision (include or exclude) for each in {resolutions_file} "
         "(results/reconciliation/disagreements.xlsx lists them all), or set reconcile.unresolved "
@@ -666,12 +761,15 @@ def run_consensus(
     codings_a, codings_b, units, codebook = _load_inputs(
         codings_a_csv, codings_b_csv, units_csv, codebook_yaml
     )
+    history = load_history(codebook_yaml, codebook)
     if resolutions_csv is None:
         resolutions = pd.DataFrame(columns=[*RESOLUTION_COLUMNS, "row"])
         where = "data/resolutions.csv"
     else:
-        resolutions = read_resolutions(Path(resolutions_csv), units, codebook)
+        accepted = with_old_names(codebook, history)
+        resolutions = read_resolutions(Path(resolutions_csv), units, accepted)
         where = resolutions_csv
+    resolutions, notes = apply_changes_to_resolutions(resolutions, history)
     consensus, status = build_consensus(
         codings_a,
         codings_b,
@@ -682,6 +780,7 @@ def run_consensus(
         unresolved=unresolved,
         speakers=speakers,
         resolutions_file=where,
+        change_notes=notes,
     )
     with OutputSet() as out:
         out.csv(out_codings, consensus)

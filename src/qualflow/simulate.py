@@ -44,6 +44,7 @@ import yaml
 from . import simulate_dialogue as dlg
 from .contracts import read_units
 from .io import atomic_path, write_csv, write_text
+from .textlock import write_lock
 
 log = logging.getLogger(__name__)
 
@@ -1575,6 +1576,7 @@ def simulate_study(
         units = clean_units(data, staging / "clean", _speakers(out_dir), processes)
         check_units_match(study, units)
         _write_codings(study, data, units, sheet)
+        write_lock(data / "text_lock.csv", units, staging / "clean")  # the texts coders got
         _publish(data, out_dir / "data")
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .codebook import LEVELS, load_codebook
+from .codebook import LEVELS, codebook_path, load_codebook
 from .contracts import CONSENSUS_COLUMNS, read_units
 from .errors import InputError, csv_row_number
 from .io import OutputSet
@@ -849,7 +849,7 @@ def run_themes(
     units = read_units(units_csv)
     interviews = read_interviews(interviews_csv)
     consensus = read_consensus(consensus_csv, codebook, units, interviews)
-    _check_exemplars(codebook, units, Path(codebook_yaml))
+    _check_exemplars(codebook, units, codebook_path(codebook_yaml))
     normalise_weights(weights)
     _compile_prompt(primacy_prompt)
 

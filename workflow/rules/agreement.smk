@@ -3,7 +3,6 @@ rule agreement:
     input:
         **coder_codings(),
         units="results/clean/units.csv",
-        codebook=config["data"]["codebook"],
     output:
         by_code="results/agreement/agreement_by_code.csv",
         by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
@@ -14,6 +13,7 @@ rule agreement:
     conda:
         "../envs/qualflow.yaml"
     params:
+        codebook=CODEBOOK,
         speakers=config["agreement"]["speakers"],
         replicates=config["agreement"]["bootstrap"]["replicates"],
         seed=config["agreement"]["bootstrap"]["seed"],

@@ -19,10 +19,11 @@ rule import_codings:
         source=coder_source,
         units="results/clean/units.csv",
         texts=clean_texts(),
-        codebook=config["data"]["codebook"],
+        text_lock=config["data"]["text_lock"],
     output:
         codings="results/codings/{coder}.csv",
         status="results/codings/{coder}_status.csv",
+        anchoring="results/codings/{coder}_anchoring.csv",
     log:
         "logs/import_codings_{coder}.log",
     conda:
@@ -31,5 +32,6 @@ rule import_codings:
         min_overlap=config["units"]["min_overlap"],
         end_position=config["units"]["qdpx_end_position"],
         coders={c: config["qda_users"].get(c, c) for c in CODERS},
+        codebook=CODEBOOK,
     script:
         "../scripts/import_codings.py"

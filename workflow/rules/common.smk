@@ -1,10 +1,12 @@
 """Configuration, validation and the helpers the rules share."""
 
+import re
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from qualflow.codebook import load_codebook
+from qualflow.codebook import codebook_structure, load_codebook
+from qualflow.errors import InputError
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.transcripts import plan_transcripts
 
@@ -17,8 +19,24 @@ validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 CODERS = list(config["coders"])
 CODER_A, CODER_B = CODERS
+# Each coder's files (one, or several: e.g. the codings and a filled recode sheet).
+CODER_FILES = {
+    coder: [files] if isinstance(files, str) else list(files)
+    for coder, files in config["coders"].items()
+}
+for coder, files in CODER_FILES.items():
+    for file in files:
+        if not Path(file).exists():
+            raise InputError(
+                file, f"coder {coder!r}'s codings file not found (config.yaml coders.{coder})"
+            )
+# What the analysis depends on in the codebook (names, hierarchy, pinned exemplars, change
+# log), validated now: passed as a parameter, so a label or definition edit reruns only the
+# rules that show them (they take the codebook file as input).
+CODEBOOK = codebook_structure(config["data"]["codebook"])
+CODEBOOK_HAS_SPLIT = any("split" in c for c in CODEBOOK.get("changes") or [])
 # One themes notebook for all subthemes and one per category of the study's codebook.
-CATEGORIES = ["all", *load_codebook(config["data"]["codebook"])["category"].unique()]
+CATEGORIES = ["all", *load_codebook(CODEBOOK)["category"].unique()]
 WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
 
 ALL_INTERVIEWS = read_interviews(config["data"]["interviews"])
@@ -45,7 +63,7 @@ def clean_texts():
 
 
 def coder_source(wildcards):
-    return config["coders"][wildcards.coder]
+    return CODER_FILES[wildcards.coder]
 
 
 def coder_codings():
@@ -60,19 +78,24 @@ def figure_options():
     return {"dpi": f["dpi"], "width_in": f["width_in"], "font_size": f["font_size"]}
 
 
+WILDCARD_VALUES = {"coder": CODERS, "category": CATEGORIES}
+
+
 def all_outputs():
-    return [
-        "results/clean/units.csv",
-        expand("results/coding_sheets/{coder}.xlsx", coder=CODERS),
-        "results/qdpx/study.qdpx",
-        "results/agreement/agreement_by_code.csv",
-        "results/reconciliation/disagreements.xlsx",
-        "results/consensus/codings.csv",
-        "results/themes/theme_frequency_by_wave.csv",
-        "results/notebooks/agreement.html",
-        expand("results/notebooks/themes_{category}.html", category=CATEGORIES),
-        "results/notebooks/manuscript.html",
-    ]
+    """Every file every rule writes (each wildcard over its values), so that a missing
+    intermediate — the output a failed job removed — is rebuilt on the next run and the run
+    fails again the same way, instead of "Nothing to be done" on stale downstream results."""
+    files = []
+    for rule in workflow.rules:
+        if rule.name == "all":
+            continue
+        for output in rule.output:
+            pattern = re.sub(r"{(\w+),[^}]*}", r"{\1}", str(output))  # drop constraints
+            names = set(re.findall(r"{(\w+)}", pattern))
+            if names <= set(WILDCARD_VALUES):
+                values = {n: WILDCARD_VALUES[n] for n in names}
+                files += expand(pattern, **values)
+    return sorted(set(files))
 
 
 # --- notebooks -------------------------------------------------------------------------

@@ -23,7 +23,6 @@ rule consensus:
     input:
         **coder_codings(),
         units="results/clean/units.csv",
-        codebook=config["data"]["codebook"],
         resolutions=config["data"]["resolutions"],
     output:
         codings="results/consensus/codings.csv",
@@ -33,6 +32,7 @@ rule consensus:
     conda:
         "../envs/qualflow.yaml"
     params:
+        codebook=CODEBOOK,
         coders=CODERS,
         speakers=config["agreement"]["speakers"],
         unresolved=config["reconcile"]["unresolved"],

@@ -4,7 +4,6 @@ rule themes:
         consensus="results/consensus/codings.csv",
         units="results/clean/units.csv",
         interviews=config["data"]["interviews"],
-        codebook=config["data"]["codebook"],
     output:
         frequency="results/themes/theme_frequency_by_wave.csv",
         matrix="results/themes/participant_theme_matrix.csv",
@@ -18,6 +17,7 @@ rule themes:
     conda:
         "../envs/qualflow.yaml"
     params:
+        codebook=CODEBOOK,
         primacy_prompt=config["themes"]["primacy_prompt"],
         weights=config["themes"]["importance_weights"],
         min_words=config["exemplars"]["min_words"],

@@ -9,7 +9,7 @@ run_stage(
         codings_a_csv=Path(snakemake.input.codings_a),
         codings_b_csv=Path(snakemake.input.codings_b),
         units_csv=Path(snakemake.input.units),
-        codebook_yaml=Path(snakemake.input.codebook),
+        codebook_yaml=snakemake.params.codebook,
         out_dir=Path(snakemake.output.by_code).parent,
         speakers=list(snakemake.params.speakers),
         replicates=snakemake.params.replicates,

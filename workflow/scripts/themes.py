@@ -9,7 +9,7 @@ run_stage(
         consensus_csv=Path(snakemake.input.consensus),
         units_csv=Path(snakemake.input.units),
         interviews_csv=Path(snakemake.input.interviews),
-        codebook_yaml=Path(snakemake.input.codebook),
+        codebook_yaml=snakemake.params.codebook,
         out_dir=Path(snakemake.output.frequency).parent,
         primacy_prompt=snakemake.params.primacy_prompt,
         weights=dict(snakemake.params.weights),
