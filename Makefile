@@ -8,7 +8,7 @@ CORES  ?= 4
 # Tools run from the venv (snakemake's jobs and the notebook kernels find the same Python).
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup run test test-fast lint bench report dryrun clean-results
+.PHONY: setup run test test-fast lint bench report dryrun clean-results lock
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: setup         ## cleaning at 1x/10x/100x, Snakemake per-job cost, agreeme
 report: setup        ## self-contained HTML report of every figure and table
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report results/report.html
+
+lock: setup          ## clean the transcripts and record the texts coders get (data/text_lock.csv)
+	$(BIN)/snakemake --cores $(CORES) results/clean/units.csv
+	$(BIN)/qualflow lock
 
 dryrun: setup
 	$(BIN)/snakemake -n

@@ -1256,7 +1256,7 @@ def import_coder(
     history = load_history(codebook_yaml, codebook)
     units = read_units(units_csv)
     paths = [Path(source)] if isinstance(source, str | PathLike) else [Path(p) for p in source]
-    anchoring = anchor(_read_study_lock(text_lock, units, paths), units)
+    anchoring = anchor(read_study_lock(text_lock, units, paths), units)
     result = read_coder(
         paths,
         coder,
@@ -1276,7 +1276,7 @@ def import_coder(
             out.csv(out_anchoring, result.anchoring)
 
 
-def _read_study_lock(text_lock: Path | None, units: pd.DataFrame, paths) -> pd.DataFrame | None:
+def read_study_lock(text_lock: Path | None, units: pd.DataFrame, paths) -> pd.DataFrame | None:
     """The text lock; every analysed transcript must be in it."""
     if text_lock is None:
         return None

@@ -66,6 +66,13 @@ def coder_source(wildcards):
     return CODER_FILES[wildcards.coder]
 
 
+def recode_sheets():
+    """A recode sheet per coder when the codebook's change log splits a code."""
+    if not CODEBOOK_HAS_SPLIT:
+        return []
+    return expand("results/codebook/recode_{coder}.xlsx", coder=CODERS)
+
+
 def coder_codings():
     return {
         "codings_a": f"results/codings/{CODER_A}.csv",
