@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import min_version, validate
 
 from qualflow.codebook import load_codebook
+from qualflow.qdpx import coder_files, qda_user_map
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.transcripts import plan_transcripts
 
@@ -45,7 +46,12 @@ def clean_texts():
 
 
 def coder_source(wildcards):
-    return config["coders"][wildcards.coder]
+    files = coder_files(config["coders"][wildcards.coder], wildcards.coder)
+    if len(files) > 1:
+        raise ValueError(
+            f"coders: {wildcards.coder}: several files are not supported yet"
+        )
+    return files[0][0]
 
 
 def coder_codings():
@@ -65,6 +71,7 @@ def all_outputs():
         "results/clean/units.csv",
         expand("results/coding_sheets/{coder}.xlsx", coder=CODERS),
         "results/qdpx/study.qdpx",
+        expand("results/qdpx/study_{coder}.qdpx", coder=CODERS),
         "results/agreement/agreement_by_code.csv",
         "results/reconciliation/disagreements.xlsx",
         "results/consensus/codings.csv",
