@@ -14,6 +14,8 @@ Initiative 2019, "REFI-QDA Project", ed. F. van Blommestein). A ``.qdpx`` is a z
   code, start, end, memo``; end exclusive) over the cleaned texts, checking every selection's
   text against the cleaned text so that an edited source is reported, never silently mis-mapped.
 * :func:`read_project` exposes the parsed project (users, code tree, sources, selections).
+* :func:`coder_files` / :func:`qda_user_map` read a coder's entry under ``coders:`` (a file,
+  ``{file, qda_user}``, or a list of them) and the QDA user each coder is matched by.
 
 Offsets are counted in characters of the source's plain text. Tools disagree on details (as
 QualCoder's importer notes): whether ``endPosition`` is inclusive, whether a Windows line
@@ -21,6 +23,13 @@ end (CRLF) counts as one character or two, and (for .NET/Qt tools) whether a cha
 the Basic Multilingual Plane counts as two UTF-16 units. :func:`read_spans` detects these from
 the evidence in the project (each selection's ``name``, which tools fill with the selected
 text, and word boundaries) unless the end convention is forced.
+
+Lenient where tools differ, strict where data differs: a source's text may come from
+``PlainTextContent``, a ``plainTextPath`` with or without ``internal://``, or (when the plain
+text is blank, as NVivo for Mac writes it) the ``.docx`` of ``richTextPath``; codes nobody
+applied are ignored and listed; a whole-source coding is refused (it names no turn). Projects
+are untrusted input: sources and notes are read only from inside the archive, entries are read
+under size and expansion-ratio caps, and DTDs (hence entities, XXE) are refused.
 """
 
 from __future__ import annotations
