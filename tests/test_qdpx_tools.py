@@ -8,6 +8,7 @@ or the file is wrong.
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -374,3 +375,18 @@ def test_case_variables_are_only_the_columns_named(study, tmp_path):
     with pytest.raises(InputError, match=r"qdpx.case_variables names column\(s\) 'income'"):
         _export(study, tmp_path / "bad.qdpx", case_variables=["income"])
     assert not (tmp_path / "bad.qdpx").exists()
+
+
+def test_config_accepts_a_coder_file_with_its_qda_user_and_refuses_unknown_keys(tmp_path):
+    from test_config import REPO, dry_run, edit_config
+
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    coder_b = {"file": "data/codings/coder_b.xlsx", "qda_user": "Mei Ling"}
+    edit_config(tmp_path, lambda c: c["coders"].update(coder_b=coder_b))
+    proc = dry_run(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "export_qdpx_coder" in proc.stdout and "study_coder_b.qdpx" in proc.stdout
+    edit_config(tmp_path, lambda c: c["coders"].update(coder_b={**coder_b, "user": "x"}))
+    proc = dry_run(tmp_path)
+    assert proc.returncode != 0 and "coders" in proc.stdout + proc.stderr
