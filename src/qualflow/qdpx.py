@@ -420,7 +420,7 @@ class _Container:
         scheme = _SCHEME.match(ref)
         if scheme and scheme.group(1).lower() != "internal":
             return None  # an external file: not carried, never read from disk
-        name = ref[scheme.end() :] if scheme else ref
+        name = ref[scheme.end() :].lstrip("/") if scheme else ref  # internal:///x is inside
         name = name.replace("\\", "/")
         parts = [p for p in name.split("/") if p not in ("", ".")]
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or not parts:
