@@ -390,3 +390,19 @@ def test_config_accepts_a_coder_file_with_its_qda_user_and_refuses_unknown_keys(
     edit_config(tmp_path, lambda c: c["coders"].update(coder_b={**coder_b, "user": "x"}))
     proc = dry_run(tmp_path)
     assert proc.returncode != 0 and "coders" in proc.stdout + proc.stderr
+
+
+def test_a_code_renamed_in_the_codebook_matches_through_its_former_name(study, tmp_path):
+    out = _export(study, tmp_path / "study.qdpx", with_codings=True)
+    renamed = study["codebook"].replace(
+        {"code": {"peer_network": "peer_contact"}, "code_label": {"Peer network": "Peer contact"}}
+    )
+    with pytest.raises(InputError, match=r"applied in the project .*/Peer network'"):
+        read_spans(out, renamed, study["clean"], coders=CODERS)
+    spans = read_spans(
+        out, renamed, study["clean"], coders=CODERS, code_aliases={"peer_network": "peer_contact"}
+    )
+    expected = {
+        (c, u, "peer_contact" if k == "peer_network" else k) for c, u, k in _expected_units()
+    }
+    assert _to_units(spans, study["units"]) == expected

@@ -1329,7 +1329,10 @@ def _codebook_index(codebook: pd.DataFrame) -> tuple[dict[str, _BookEntry], dict
 
 
 def _match_codes(
-    project: Project, codebook: pd.DataFrame, where: str
+    project: Project,
+    codebook: pd.DataFrame,
+    where: str,
+    code_aliases: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, _BookEntry], list[Code]]:
     """Project code GUID → codebook entry, by GUID first, then by name or label; and the codes
     ignored because no coding applies them.
@@ -1340,6 +1343,11 @@ def _match_codes(
     ignored and reported, not an error.
     """
     by_guid, by_key = _codebook_index(codebook)
+    current = set(codebook["code"])
+    for old, new in (code_aliases or {}).items():
+        if new in current and old not in current:  # a renamed or merged code's former name
+            by_guid.setdefault(qualflow_guid("code", old), _BookEntry("code", new))
+            by_key["code"].setdefault(canonical_key(old), {_BookEntry("code", new)})
     case_guids = {_norm_guid(c.guid) for c in project.cases}
     applied = {_norm_guid(c.code_guid) for s in project.selections for c in s.codings}
     matched: dict[str, _BookEntry] = {}
@@ -1528,6 +1536,7 @@ def read_spans(
     end_position: str = "auto",
     *,
     coder: str | None = None,
+    code_aliases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Codings of a REFI-QDA project as spans over the cleaned texts.
 
@@ -1541,7 +1550,9 @@ def read_spans(
     in ``spans.attrs["qdpx_reading"]``. ``coder`` is the coder whose file this is: a user
     matching several coders is theirs, and a project whose codings name no user is theirs.
     Codes not in the codebook that no coding applies are ignored and listed (tree paths) in
-    ``spans.attrs["qdpx_unused_codes"]``.
+    ``spans.attrs["qdpx_unused_codes"]``. ``code_aliases`` (former code name → current
+    code, from the codebook's ``changes:``) lets a project exported before a rename or merge
+    match its codes by their old GUID or name.
     """
     if end_position not in END_POSITION_MODES:
         raise ValueError(f"end_position must be one of {END_POSITION_MODES}, not {end_position!r}")
@@ -1550,7 +1561,7 @@ def read_spans(
         raise InputError(clean_dir, "folder of cleaned transcripts not found")
     project = read_project(path)
     where = str(path)
-    codes, ignored = _match_codes(project, codebook, where)
+    codes, ignored = _match_codes(project, codebook, where, code_aliases)
     case_guids = {_norm_guid(c.guid) for c in project.cases}
     items = _coded_items(project, clean_dir, where)
 
