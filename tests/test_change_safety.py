@@ -147,7 +147,10 @@ def test_split_gives_recode_sheets_and_filling_them_completes(ran, tmp_path):
     by_code = pd.read_csv(study / "results/agreement/agreement_by_code.csv").set_index("code")
     old = pd.read_csv(ran / "results/agreement/agreement_by_code.csv").set_index("code")
     cells = ["both", "a_only", "b_only"]
-    assert by_code.loc["overlap_nursing", cells].tolist() == old.loc["overlap_other_roles", cells].tolist()
+    assert (
+        by_code.loc["overlap_nursing", cells].tolist()
+        == old.loc["overlap_other_roles", cells].tolist()
+    )
     assert by_code.loc["overlap_social_work", "both"] == 0
 
 
@@ -184,7 +187,8 @@ def test_sentence_inserted_early_keeps_agreement(ran, tmp_path):
     text = raw.read_bytes().decode("utf-8-sig")
     first_p = text.index("\nP: ") + 4
     raw.write_text(
-        text[:first_p] + "Sorry, one more thing before we start, the room was cold today. "
+        text[:first_p]
+        + "Sorry, one more thing before we start, the room was cold today. "
         + text[first_p:],
         encoding="utf-8",
     )

@@ -1,4 +1,4 @@
-"""Codebook changes as data (qualflow.changes) and codings bound to their text (qualflow.textlock)."""
+"""Codebook changes as data (qualflow.changes); codings bound to their text (qualflow.textlock)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,15 @@ def test_rename_merge_split_retire_fates():
     )
     t = h.translate(pd.Series(["a", "b_old", "b_older", "c", "x", "d", "zzz"]))
     assert list(t["code"]) == ["a_new", "b", "b", "", "", "d", ""]
-    assert list(t["fate"]) == ["renamed", "merged", "merged", "split", "retired", "current", "unknown"]
+    assert list(t["fate"]) == [
+        "renamed",
+        "merged",
+        "merged",
+        "split",
+        "retired",
+        "current",
+        "unknown",
+    ]
     assert list(t["change"]) == [1, 2, 2, 3, 4, 0, 0]
     assert t["into"].iloc[3] == "c1;c2"
 
@@ -130,7 +138,7 @@ def test_merge_conflicts_are_all_listed_and_left_undecided():
         ("t:5", "x", "include"),  # retired
     )
     kept, notes = apply_changes_to_resolutions(frame, h)
-    assert set(zip(kept["unit_id"], kept["code"], kept["decision"])) == {
+    assert set(zip(kept["unit_id"], kept["code"], kept["decision"], strict=True)) == {
         ("t:2", "b", "include"),
         ("t:3", "b", "exclude"),
     }
@@ -234,6 +242,8 @@ def test_demo_lock_matches_the_demo_study():
     lock = pd.read_csv(root / "data/text_lock.csv", dtype={"transcript_id": str})
     interviews = pd.read_csv(root / "data/interviews.csv")
     recorded = interviews[interviews["recorded"] == "yes"]
-    expected = {f"{p}_{w}" for p, w in zip(recorded["participant_id"], recorded["wave"])}
+    expected = {
+        f"{p}_{w}" for p, w in zip(recorded["participant_id"], recorded["wave"], strict=True)
+    }
     assert set(lock["transcript_id"]) == expected
     assert load_history(root / "data/codebook.yaml").changes == []

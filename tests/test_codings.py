@@ -542,7 +542,7 @@ def fake_qdpx(monkeypatch, study):
     calls = {}
     a, b = unit(study, "50001_1:2"), unit(study, "50002_1:4")
 
-    def read_spans(path, codebook, clean_dir, coders=None, end_position="auto"):
+    def read_spans(path, codebook, clean_dir, coders=None, end_position="auto", coder=None):
         calls.update(path=path, clean_dir=clean_dir, coders=coders, end_position=end_position)
         return pd.DataFrame(
             [

@@ -175,7 +175,7 @@ def study(tmp_path: Path) -> dict:
     }
 
 
-def _export(study: dict, out: Path, with_codings: bool = False) -> Path:
+def _export(study: dict, out: Path, with_codings: bool = False, **options) -> Path:
     export_study(
         clean_dir=study["clean"],
         units=study["units"],
@@ -186,6 +186,7 @@ def _export(study: dict, out: Path, with_codings: bool = False) -> Path:
         out_path=out,
         project_name="demo",
         codings=study["codings"] if with_codings else None,
+        **options,
     )
     return out
 
@@ -255,7 +256,7 @@ def test_export_validates_against_the_schema_and_is_deterministic(study, tmp_pat
 
 
 def test_export_holds_every_text_exactly_the_code_tree_and_the_users(study, tmp_path):
-    out = _export(study, tmp_path / "study.qdpx")
+    out = _export(study, tmp_path / "study.qdpx", case_variables=["gender", "age"])
     with zipfile.ZipFile(out) as zf:
         for tid in study["texts"]:
             stored = zf.read(f"sources/{qualflow_guid('source', tid)}.txt")
@@ -278,6 +279,7 @@ def test_export_holds_every_text_exactly_the_code_tree_and_the_users(study, tmp_
     qde = zipfile.ZipFile(out).read("project.qde").decode()
     assert 'name="gender" typeOfVariable="Text"' in qde
     assert 'name="age" typeOfVariable="Integer"' in qde
+    assert 'name="diagnosis"' not in qde and ">depression<" not in qde  # not asked for
     assert 'name="interview_date" typeOfVariable="Date"' in qde
     assert '<Set guid="' in qde and 'name="Wave 2"' in qde
     assert "<PlainTextSelection" not in qde  # no codings asked for
@@ -354,15 +356,16 @@ def test_round_trip_by_name_when_another_tool_renews_guids(study, tmp_path):
         read_spans(moved, study["codebook"], study["clean"], coders=["someone_else", "coder_b"])
 
 
-def test_a_bare_project_qde_reads_its_sources_from_beside_it(study, tmp_path):
+def test_a_bare_project_qde_reads_nothing_from_beside_it(study, tmp_path):
     out = _export(study, tmp_path / "study.qdpx", with_codings=True)
     folder = tmp_path / "unzipped"
     zipfile.ZipFile(out).extractall(folder)
-    spans = read_spans(folder / "project.qde", study["codebook"], study["clean"], coders=CODERS)
-    assert _to_units(spans, study["units"]) == _expected_units()
-    # Without the sources the cleaned texts stand in (matched by name); names still checked.
+    # Files beside a bare .qde are never read (issue 11: only the archive is read): edited
+    # copies there change nothing; the cleaned texts stand in, the selection names are checked.
     for txt in (folder / "sources").glob("*.txt"):
-        txt.unlink()
+        txt.write_text("something else entirely", encoding="utf-8")
+    project = read_project(folder / "project.qde")
+    assert all(s.text is None for s in project.sources)
     spans = read_spans(folder / "project.qde", study["codebook"], study["clean"], coders=CODERS)
     assert _to_units(spans, study["units"]) == _expected_units()
 
@@ -384,13 +387,12 @@ def test_nvivo15_project_users_code_tree_and_sources_are_read():
     assert project.selections == []
 
 
-def test_nvivo15_codes_outside_the_codebook_are_named(study):
-    with pytest.raises(InputError) as err:
-        read_spans(NVIVO, study["codebook"], study["clean"], coders=CODERS)
-    message = str(err.value)
-    assert "nvivo15-codebook-two-users.qdpx" in message
-    assert "262 code(s) in the project are not in the codebook" in message
-    assert "'rq1_definition'" in message and "'rq1_definition/competencies'" in message
+def test_nvivo15_codes_outside_the_codebook_but_never_applied_are_ignored_and_listed(study):
+    spans = read_spans(NVIVO, study["codebook"], study["clean"], coders=CODERS)
+    assert spans.empty
+    unused = spans.attrs["qdpx_unused_codes"]
+    assert len(unused) == 262
+    assert unused[:2] == ["rq1_definition", "rq1_definition/competencies"]
 
 
 # --------------------------------------------------------------------------------- malformed

@@ -708,8 +708,20 @@ def _read_project(
     from .qdpx import read_spans  # imported here: only projects need the REFI-QDA reader
 
     spans = read_spans(
-        path, codebook=codebook, clean_dir=clean_dir, coders=coders, end_position=end_position
+        path,
+        codebook=codebook,
+        clean_dir=clean_dir,
+        coders=coders,
+        end_position=end_position,
+        coder=coder,
     )
+    unused = spans.attrs.get("qdpx_unused_codes") or []
+    if unused:
+        tally.doubtful["unused_codes"] = (
+            len(unused),
+            _first_few([repr(c) for c in unused[:MAX_DETAIL_ITEMS]], total=len(unused))
+            + " (in the project, not in the codebook, never applied: ignored)",
+        )
     coder_of = spans["coder"].astype(str)
     others = coder_of[coder_of != coder]
     if len(others):
@@ -1027,6 +1039,7 @@ def _finish(
             (kind, *doubtful.get(kind, (0, "")))
             for kind in ("duplicate", "spans_merged", "spans_without_unit", "other_coder_spans")
         ),
+        *((("unused_codes", *doubtful["unused_codes"]),) if "unused_codes" in doubtful else ()),
         ("codings", len(codings), "(unit, code) rows written"),
         ("units_coded", codings["unit_id"].nunique(), ""),
         ("transcripts_coded", codings["transcript_id"].nunique(), ""),

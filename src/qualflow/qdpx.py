@@ -14,6 +14,8 @@ Initiative 2019, "REFI-QDA Project", ed. F. van Blommestein). A ``.qdpx`` is a z
   code, start, end, memo``; end exclusive) over the cleaned texts, checking every selection's
   text against the cleaned text so that an edited source is reported, never silently mis-mapped.
 * :func:`read_project` exposes the parsed project (users, code tree, sources, selections).
+* :func:`coder_files` / :func:`qda_user_map` read a coder's entry under ``coders:`` (a file,
+  ``{file, qda_user}``, or a list of them) and the QDA user each coder is matched by.
 
 Offsets are counted in characters of the source's plain text. Tools disagree on details (as
 QualCoder's importer notes): whether ``endPosition`` is inclusive, whether a Windows line
@@ -21,6 +23,13 @@ end (CRLF) counts as one character or two, and (for .NET/Qt tools) whether a cha
 the Basic Multilingual Plane counts as two UTF-16 units. :func:`read_spans` detects these from
 the evidence in the project (each selection's ``name``, which tools fill with the selected
 text, and word boundaries) unless the end convention is forced.
+
+Lenient where tools differ, strict where data differs: a source's text may come from
+``PlainTextContent``, a ``plainTextPath`` with or without ``internal://``, or (when the plain
+text is blank, as NVivo for Mac writes it) the ``.docx`` of ``richTextPath``; codes nobody
+applied are ignored and listed; a whole-source coding is refused (it names no turn). Projects
+are untrusted input: sources and notes are read only from inside the archive, entries are read
+under size and expansion-ratio caps, and DTDs (hence entities, XXE) are refused.
 """
 
 from __future__ import annotations
@@ -128,13 +137,19 @@ class Selection:
 
 @dataclass(frozen=True)
 class Source:
-    """A ``TextSource``; ``text`` is its plain text (BOM removed) when the project carries it."""
+    """A ``TextSource``; ``text`` is its plain text (BOM removed) when the project carries it.
+
+    ``origin`` says where the text came from (``PlainTextContent``, an archive entry, or the
+    ``.docx`` of ``richTextPath`` when the plain text is blank); ``rich`` names the rich-text
+    entry when there is one."""
 
     guid: str
     name: str
     text: str | None
     element: str
     line: int | None
+    origin: str = ""
+    rich: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,13 +210,55 @@ def _fast_schema() -> etree.XMLSchema:
         return etree.XMLSchema(etree.parse(str(path)))
 
 
+_PROLOG_DTD = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.DOTALL)
+#: What lxml says when a memo holds a bare ``&`` or ``<`` (QualCoder writes memos unescaped).
+_UNESCAPED_HINTS = (
+    "EntityRef",
+    "xmlParseEntityRef",
+    "StartTag",
+    "invalid element name",
+    "Unescaped '<'",
+    "AttValue: '<'",
+    "Specification mandates value",
+)
+
+
+def _has_dtd(data: bytes) -> bool:
+    """Whether the XML declares a document type (and so may declare entities)."""
+    head = data[: 1 << 16]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    return _PROLOG_DTD.match(head.removeprefix(b"\xef\xbb\xbf")) is not None
+
+
 def _parse_xml(data: bytes, where: str) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    """Parse project XML. DTDs are refused before parsing (no entity can be declared, so none is
+    expanded or fetched: no XXE, no entity bomb); a syntax error names the line, with a hint
+    when it is the bare ``&``/``<`` that QualCoder leaves in memos."""
+    if _has_dtd(data):
+        raise InputError(
+            where,
+            "the XML declares a DTD (<!DOCTYPE ...>); DTDs/entities are not allowed in a "
+            "REFI-QDA project",
+        )
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=False
+    )
     try:
-        return etree.fromstring(data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as err:
         line = err.lineno if err.lineno else None
-        raise InputError(where, f"XML is not well-formed ({err.msg})", line=line) from None
+        hint = ""
+        if any(marker in (err.msg or "") for marker in _UNESCAPED_HINTS):
+            hint = (
+                "; the usual cause is a memo or description holding a bare '&' or '<' "
+                "(QualCoder writes them unescaped): write it as &amp; / &lt; on that line, or "
+                "remove it from the memo in the QDA software, and export again"
+            )
+        raise InputError(where, f"XML is not well-formed ({err.msg}){hint}", line=line) from None
+    if root.getroottree().docinfo.doctype:
+        raise InputError(where, "the XML declares a DTD; DTDs/entities are not allowed")
+    return root
 
 
 def _check_schema(root: etree._Element, where: str) -> None:
@@ -264,17 +321,53 @@ def _decode(data: bytes, where: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+#: Caps on what is read out of an archive (a .qdpx, or a .docx inside it), against zip bombs:
+#: bytes of one entry, bytes of all entries read, and the expansion ratio of an entry larger
+#: than ``_RATIO_FLOOR`` (text and XML deflate about 3–20×; a bomb, hundreds or thousands ×).
+MAX_ENTRY_BYTES = 256 * 2**20
+MAX_TOTAL_BYTES = 1024 * 2**20
+MAX_RATIO = 100
+_RATIO_FLOOR = 2**20
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _check_zip_entry(info: zipfile.ZipInfo, where: str) -> None:
+    """InputError if an archive entry would expand beyond the caps (checked before reading)."""
+    if info.file_size > MAX_ENTRY_BYTES:
+        raise InputError(
+            where,
+            f"archive entry {info.filename!r} expands to {info.file_size:,} bytes, over the "
+            f"limit of {MAX_ENTRY_BYTES:,}; refusing to unpack it",
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > _RATIO_FLOOR and ratio > MAX_RATIO:
+        raise InputError(
+            where,
+            f"archive entry {info.filename!r} expands {ratio:,.0f}-fold ({info.compress_size:,} "
+            f"→ {info.file_size:,} bytes), over the limit of {MAX_RATIO}-fold: not a project a "
+            "QDA tool writes (a zip bomb?); refusing to unpack it",
+        )
+
+
 class _Container:
-    """Where a project's XML and its plain-text sources live: a .qdpx zip or a folder."""
+    """Where a project's XML and its sources live: a .qdpx zip, or a bare .qde.
+
+    Sources and notes are read only from inside the archive, never from the file system: a
+    path that leaves the archive (``internal://../x``, an absolute path) is an error, and a bare
+    ``.qde`` carries no source files (its selections are checked against the cleaned texts).
+    Entries are read under the caps above."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.zip: zipfile.ZipFile | None = None
         self.entries: dict[str, str] = {}
         self.qde_where = str(path)
+        self.read_bytes = 0
         if not path.exists():
             raise InputError(path, "file not found")
         if path.suffix.lower() == ".qde" and not zipfile.is_zipfile(path):
+            if path.stat().st_size > MAX_ENTRY_BYTES:
+                raise InputError(path, f"larger than {MAX_ENTRY_BYTES:,} bytes; refusing to read")
             self.qde = path.read_bytes()
             return
         if not zipfile.is_zipfile(path):
@@ -286,7 +379,7 @@ class _Container:
             self.entries = {n.lower(): n for n in self.zip.namelist()}
             qde_name = self._qde_entry()
             self.qde_where = f"{path}/{qde_name}"
-            self.qde = self.zip.read(qde_name)
+            self.qde = self._read(qde_name)
         except (zipfile.BadZipFile, OSError) as err:
             self.close()
             raise InputError(path, f"cannot be read as a zip archive ({err})") from None
@@ -302,26 +395,89 @@ class _Container:
             return top_level[0]
         raise InputError(self.path, "the archive holds no project.qde", element="project.qde")
 
-    def plain_text(self, plain_text_path: str | None) -> str | None:
-        """The text behind ``internal://{file}``; None when the project does not carry it."""
-        if not plain_text_path or not plain_text_path.startswith("internal://"):
+    def _read(self, entry: str) -> bytes:
+        assert self.zip is not None
+        info = self.zip.getinfo(entry)
+        where = f"{self.path}/{entry}"
+        _check_zip_entry(info, where)
+        if self.read_bytes + info.file_size > MAX_TOTAL_BYTES:
+            raise InputError(
+                self.path,
+                f"the entries read expand to more than {MAX_TOTAL_BYTES:,} bytes; refusing to "
+                "unpack more",
+            )
+        self.read_bytes += info.file_size
+        with self.zip.open(info) as handle:
+            return handle.read(MAX_ENTRY_BYTES + 1)
+
+    def entry(self, ref: str | None, attribute: str, element: str) -> str | None:
+        """The archive entry a ``plainTextPath``/``richTextPath`` names; None when the project
+        does not carry it (a bare .qde, an external ``absolute://``/``relative://`` file, or a
+        name not in the archive). A path leaving the archive is an InputError."""
+        if not ref or not ref.strip():
             return None
-        name = plain_text_path[len("internal://") :].lstrip("/")
-        if self.zip is not None:
-            for candidate in (f"sources/{name}", name):
-                entry = self.entries.get(candidate.lower())
-                if entry is not None:
-                    return _decode(self.zip.read(entry), f"{self.path}/{entry}")
+        ref = ref.strip()
+        scheme = _SCHEME.match(ref)
+        if scheme and scheme.group(1).lower() != "internal":
+            return None  # an external file: not carried, never read from disk
+        name = ref[scheme.end() :].lstrip("/") if scheme else ref  # internal:///x is inside
+        name = name.replace("\\", "/")
+        parts = [p for p in name.split("/") if p not in ("", ".")]
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or not parts:
+            raise InputError(
+                self.qde_where,
+                f"{attribute} {ref!r} points outside the project archive; qualflow reads "
+                "sources and notes only from inside the .qdpx",
+                element=f"{element}/@{attribute}",
+            )
+        if self.zip is None:
             return None
-        for folder in ("sources", "Sources", "."):
-            candidate = self.path.parent / folder / name
-            if candidate.is_file():
-                return _decode(candidate.read_bytes(), str(candidate))
+        name = "/".join(parts)
+        for candidate in (f"sources/{name}", name):
+            found = self.entries.get(candidate.lower())
+            if found is not None:
+                return found
         return None
+
+    def plain_text(self, ref: str | None, element: str, attribute: str = "plainTextPath"):
+        """``(text, entry)`` of a plain-text file in the archive; ``(None, None)`` if absent."""
+        found = self.entry(ref, attribute, element)
+        if found is None:
+            return None, None
+        return _decode(self._read(found), f"{self.path}/{found}"), found
+
+    def rich_text(self, ref: str | None, element: str):
+        """``(text, entry)`` of a ``.docx`` source in the archive (paragraphs joined by
+        newlines, as python-docx reads them); ``(None, None)`` if absent or not a .docx."""
+        found = self.entry(ref, "richTextPath", element)
+        if found is None or not found.lower().endswith(".docx"):
+            return None, None
+        return _docx_text(self._read(found), f"{self.path}/{found}"), found
 
     def close(self) -> None:
         if self.zip is not None:
             self.zip.close()
+
+
+def _docx_text(data: bytes, where: str) -> str:
+    """The text of a .docx held in memory, its own zip checked against the caps first."""
+    import io
+
+    import docx  # python-docx; imported here: only .docx sources need it
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as inner:
+            infos = inner.infolist()
+            for info in infos:
+                _check_zip_entry(info, where)
+            if sum(i.file_size for i in infos) > MAX_ENTRY_BYTES:
+                raise InputError(where, f"expands to more than {MAX_ENTRY_BYTES:,} bytes")
+        document = docx.Document(io.BytesIO(data))
+    except InputError:
+        raise
+    except Exception as err:  # python-docx raises several types for a broken package
+        raise InputError(where, f"cannot be read as a .docx ({err})") from None
+    return "\n".join(p.text for p in document.paragraphs)
 
 
 def read_project(path: str | PathLike[str]) -> Project:
@@ -369,8 +525,9 @@ def _project_from_xml(root: etree._Element, container: _Container) -> Project:
     notes: dict[str, str] = {}
     for notes_el in _children(root, "Notes"):
         for note in _children(notes_el, "Note"):
+            where = f"Notes/Note[@guid={note.get('guid')!r}]"
             text = _child_text(note, "PlainTextContent") or (
-                container.plain_text(note.get("plainTextPath")) or ""
+                container.plain_text(note.get("plainTextPath"), where)[0] or ""
             )
             notes[_norm_guid(note.get("guid"))] = text.strip()
     return Project(
@@ -430,17 +587,31 @@ def _read_source(
         return
     whole = _children(src, "Coding")
     if whole:
+        # Decision (issue 12): refused, not spread over every unit. A whole-document code says
+        # nothing about which turns carry the code; counting it on every participant turn would
+        # let one click create dozens of unit codings and inflate agreement on them.
         raise InputError(
             container.qde_where,
-            f"source {name!r} is coded as a whole; qualflow needs codings of text selections",
+            f"source {name!r} is coded as a whole (a <Coding> directly under the TextSource, "
+            f"{len(whole)} of them); qualflow compares coders turn by turn, so code the "
+            "passages (select the text) instead, or record a whole-transcript attribute as a "
+            "case variable",
             line=whole[0].sourceline,
             element=f"{element}/Coding",
         )
-    text = _child_text(src, "PlainTextContent") or None
+    text, origin = _child_text(src, "PlainTextContent") or None, "PlainTextContent"
     if text is None:
-        text = container.plain_text(src.get("plainTextPath"))
+        text, origin = container.plain_text(src.get("plainTextPath"), element)
+    rich, rich_entry = None, None
+    if text is None or not text.strip():
+        # NVivo for Mac writes a one-character .txt and the real text in the .docx
+        rich, rich_entry = container.rich_text(src.get("richTextPath"), element)
+        if rich is not None and rich.strip():
+            text, origin = rich, f"{rich_entry} (richTextPath)"
     text = None if text is None else text.removeprefix("\ufeff")
-    sources.append(Source(src.get("guid"), name, text, element, src.sourceline))
+    sources.append(
+        Source(src.get("guid"), name, text, element, src.sourceline, origin or "", rich_entry)
+    )
     for sel in _children(src, "PlainTextSelection"):
         sel_element = f"{element}/PlainTextSelection[@guid={sel.get('guid')!r}]"
         codings = tuple(
@@ -728,13 +899,16 @@ def build_project(
     interviews: pd.DataFrame,
     project_name: str = "qualflow study",
     codings: pd.DataFrame | None = None,
+    case_variables: Sequence[str] = (),
 ) -> bytes:
     """The ``project.qde`` XML (UTF-8 bytes) for the study: pure and deterministic.
 
     ``texts`` maps transcript id → cleaned text; ``units`` are as
     :func:`~qualflow.contracts.check_units` returns them; ``codings`` has one row per coding with
     ``coder, unit_id, code, memo, transcript_id, start, end``. Participants become ``Cases``
-    (with their attributes as case variables and their transcripts as ``SourceRef``); each
+    (with the participants.csv columns named in ``case_variables`` as case variables, none by
+    default: attributes sent to coders are chosen, not leaked; and their transcripts as
+    ``SourceRef``); each
     transcript carries ``participant_id``, ``wave`` and the interview's date and length as
     source variables, and waves become ``Sets`` of sources.
     """
@@ -749,8 +923,17 @@ def build_project(
 
     tids = sorted(texts, key=_transcript_sort_key)
     transcripts = _transcript_table(tids, units, interviews)
+    missing = [c for c in case_variables if c not in participants.columns]
+    if missing:
+        raise InputError(
+            "participants.csv",
+            f"qdpx.case_variables names column(s) {', '.join(map(repr, missing))} that "
+            f"participants.csv does not have (it has {', '.join(participants.columns)})",
+        )
     case_vars = {
-        c: _variable_type(participants[c]) for c in participants.columns if c != "participant_id"
+        c: _variable_type(participants[c])
+        for c in dict.fromkeys(case_variables)
+        if c != "participant_id"
     }
     descriptions = {
         "participant_id": "participant the transcript belongs to",
@@ -825,14 +1008,18 @@ def export_study(
     out_path: Path,
     project_name: str = "qualflow study",
     codings: Mapping[str, pd.DataFrame] | None = None,
+    case_variables: Sequence[str] = (),
 ) -> None:
     """Write the study as a REFI-QDA project (``results/qdpx/study.qdpx``) for the coders.
 
     Sources are the cleaned texts ``clean_dir/{transcript_id}.txt``, byte for byte, so offsets
     coders make are offsets into the text the pipeline knows. ``codings`` ({coder: unit-level
     codings with ``unit_id``, ``code`` and optional ``memo``}) are added as selections over the
-    units under each coder's user. The XML is validated against ``Project.xsd`` before the
-    archive is written (atomically, with fixed zip dates, so re-exports are byte-identical).
+    units under each coder's user. Only the participants.csv columns in ``case_variables`` go
+    out as case variables (``qdpx.case_variables``). For one coder's own project pass just that
+    coder: QDA tools make the first ``User`` the current coder. The XML is validated against
+    ``Project.xsd`` before the archive is written (atomically, with fixed zip dates, so
+    re-exports are byte-identical).
     """
     clean_dir, out_path = Path(clean_dir), Path(out_path)
     units = check_units(units)
@@ -841,7 +1028,15 @@ def export_study(
     _check_unit_offsets(units, texts, clean_dir)
     rows = _coding_rows(codings, list(coders), units, codebook) if codings else None
     qde = build_project(
-        texts, units, codebook, list(coders), participants, interviews, project_name, rows
+        texts,
+        units,
+        codebook,
+        list(coders),
+        participants,
+        interviews,
+        project_name,
+        rows,
+        case_variables=list(case_variables),
     )
     _check_schema(_parse_xml(qde, "project.qde (export)"), "project.qde (export)")
     with atomic_path(out_path) as tmp:
@@ -1012,14 +1207,25 @@ def _resolve_users(
     coders: Mapping[str, str] | Sequence[str] | None,
     used: Iterable[str | None],
     where: str,
+    coder: str | None = None,
 ) -> dict[str | None, str]:
-    """Map each creating-user GUID used by a coding to a qualflow coder name."""
+    """Map each creating-user GUID used by a coding to a qualflow coder name.
+
+    A user matches a coder whose target (``coders[coder]``: a user name, id or GUID; by
+    default the coder's own name) names it. When several coders match, the coder whose file
+    this is (``coder``) wins, then a coder mapped explicitly (target other than their own name):
+    an explicit mapping beats name matching. Codings that name no user belong to the single
+    coder given, or to ``coder`` when no coding in the project names a user (a one-coder
+    project, as NVivo 12 writes them).
+    """
     if coders is None:
         wanted: dict[str, list[str]] = {}
     elif isinstance(coders, Mapping):
-        wanted = {coder: [str(v)] for coder, v in coders.items()}
+        wanted = {name: [str(v)] for name, v in coders.items()}
     else:
-        wanted = {coder: [coder] for coder in coders}
+        wanted = {name: [name] for name in coders}
+    if coder is not None and wanted and coder not in wanted:
+        wanted[coder] = [coder]
 
     def matches(user: User, target: str) -> bool:
         if _norm_guid(target) == _norm_guid(user.guid):
@@ -1027,11 +1233,18 @@ def _resolve_users(
         key = canonical_key(target)
         return key in (canonical_key(user.name), canonical_key(user.id)) and key != ""
 
+    def explicit(name: str) -> bool:
+        return any(canonical_key(t) != canonical_key(name) for t in wanted[name])
+
+    used = set(used)
     out: dict[str | None, str] = {}
-    for guid in sorted(set(used), key=lambda g: g or ""):
+    for guid in sorted(used, key=lambda g: g or ""):
         if guid is None:
             if len(wanted) == 1:
                 out[None] = next(iter(wanted))
+                continue
+            if coder is not None and used == {None}:
+                out[None] = coder
                 continue
             if coders is None and len(project.users) == 1:
                 only = project.users[0]
@@ -1039,8 +1252,12 @@ def _resolve_users(
                 continue
             raise InputError(
                 where,
-                "a coding names no creating user, so its coder is unknown; code under a user "
-                "(or import one coder's project with a single coder name)",
+                "some codings name no creating user and others do, so their coder is unknown; "
+                "code under a user in the QDA software"
+                if coder is not None
+                else "a coding names no creating user, so its coder is unknown; code under a "
+                "user, or give the coder a project of their own (codings without a user in a "
+                "coder's own file are that coder's)",
                 element="PlainTextSelection/Coding/@creatingUser",
             )
         user = project.user(guid)
@@ -1061,10 +1278,15 @@ def _resolve_users(
                 "to a coder",
                 element=f"Users/User[@guid={user.guid!r}]",
             )
+        if len(hits) > 1 and coder in hits:
+            hits = [coder]
+        if len(hits) > 1 and sum(map(explicit, hits)) == 1:
+            hits = [h for h in hits if explicit(h)]
         if len(hits) > 1:
             raise InputError(
                 where,
-                f"user {label} matches several coders: {', '.join(hits)}",
+                f"user {label} matches several coders: {', '.join(hits)}; map it to one coder "
+                "with qda_users",
                 element=f"Users/User[@guid={user.guid!r}]",
             )
         out[guid] = hits[0]
@@ -1106,16 +1328,31 @@ def _codebook_index(codebook: pd.DataFrame) -> tuple[dict[str, _BookEntry], dict
     return by_guid, by_key
 
 
-def _match_codes(project: Project, codebook: pd.DataFrame, where: str) -> dict[str, _BookEntry]:
-    """Project code GUID → codebook entry, by GUID first, then by name or label.
+def _match_codes(
+    project: Project,
+    codebook: pd.DataFrame,
+    where: str,
+    code_aliases: Mapping[str, str] | None = None,
+) -> tuple[dict[str, _BookEntry], list[Code]]:
+    """Project code GUID → codebook entry, by GUID first, then by name or label; and the codes
+    ignored because no coding applies them.
 
-    Every code in the project's tree must be in the codebook (as a code, subtheme or
-    category); codes that match nothing are listed in one error.
+    Every code a coding applies must be in the codebook (as a code, subtheme or category);
+    applied codes that match nothing are listed in one error. A code nobody applied (created in
+    the tool and left empty, or a grouping folder of the tool's own) carries no data: it is
+    ignored and reported, not an error.
     """
     by_guid, by_key = _codebook_index(codebook)
+    current = set(codebook["code"])
+    for old, new in (code_aliases or {}).items():
+        if new in current and old not in current:  # a renamed or merged code's former name
+            by_guid.setdefault(qualflow_guid("code", old), _BookEntry("code", new))
+            by_key["code"].setdefault(canonical_key(old), {_BookEntry("code", new)})
     case_guids = {_norm_guid(c.guid) for c in project.cases}
+    applied = {_norm_guid(c.code_guid) for s in project.selections for c in s.codings}
     matched: dict[str, _BookEntry] = {}
     unknown: list[Code] = []
+    ignored: list[Code] = []
     for code in project.codes:
         guid = _norm_guid(code.guid)
         if guid in case_guids:
@@ -1125,7 +1362,7 @@ def _match_codes(project: Project, codebook: pd.DataFrame, where: str) -> dict[s
             key = canonical_key(code.name)
             for level in ("code", "subtheme", "category"):
                 hits = by_key[level].get(key, set())
-                if len(hits) > 1:
+                if len(hits) > 1 and guid in applied:
                     names = ", ".join(sorted(h.name for h in hits))
                     raise InputError(
                         where,
@@ -1133,23 +1370,34 @@ def _match_codes(project: Project, codebook: pd.DataFrame, where: str) -> dict[s
                         line=code.line,
                         element=code.element,
                     )
-                if hits:
+                if len(hits) == 1:
                     entry = next(iter(hits))
                     break
-        if entry is None:
+        if entry is not None:
+            matched[guid] = entry
+        elif guid in applied:
             unknown.append(code)
         else:
-            matched[guid] = entry
+            ignored.append(code)
     if unknown:
         shown = ", ".join(repr("/".join(c.path)) for c in unknown[:8])
         more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
         raise InputError(
             where,
-            f"{len(unknown)} code(s) in the project are not in the codebook: {shown}{more}; "
-            "add them to codebook.yaml or remove them from the project",
-            element="CodeBook",
+            f"{len(unknown)} code(s) applied in the project are not in the codebook: "
+            f"{shown}{more}; add them to codebook.yaml (or rename them there with changes:) or "
+            "remove their codings from the project",
+            line=unknown[0].line,
+            element=unknown[0].element if len(unknown) == 1 else "CodeBook",
         )
-    return matched
+    if ignored:
+        log.warning(
+            "%s: %d code(s) not in the codebook and never applied, ignored: %s",
+            where,
+            len(ignored),
+            ", ".join(repr("/".join(c.path)) for c in ignored[:8]),
+        )
+    return matched, ignored
 
 
 def _transcript_of(source: Source, by_guid: Mapping[str, str], known: set[str]) -> str | None:
@@ -1209,6 +1457,21 @@ def _coded_items(project: Project, clean_dir: Path, where: str) -> list[_Item]:
         if tid not in clean_texts:
             clean_texts[tid] = _read_clean_text(clean_dir / f"{tid}.txt")
         if source.guid not in tool_texts:
+            if source.text is not None and not source.text.strip() and clean_texts[tid].strip():
+                raise InputError(
+                    where,
+                    f"source {source.name!r}'s text in the project ({source.origin}) is empty "
+                    f"({len(source.text)} character(s)) and "
+                    + (
+                        f"its rich text ({source.rich}) holds none either"
+                        if source.rich
+                        else "the project carries no other copy (no .docx in richTextPath)"
+                    )
+                    + f", so its selections cannot be checked against {tid}.txt; export the "
+                    "project again with its sources' text",
+                    line=source.line,
+                    element=source.element,
+                )
             own = source.text if source.text is not None else clean_texts[tid]
             tool_texts[source.guid] = _ToolText(own)
         items.append(_Item(sel, source, tid, tool_texts[source.guid], clean_texts[tid]))
@@ -1271,6 +1534,9 @@ def read_spans(
     clean_dir: Path,
     coders: Mapping[str, str] | Sequence[str] | None = None,
     end_position: str = "auto",
+    *,
+    coder: str | None = None,
+    code_aliases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Codings of a REFI-QDA project as spans over the cleaned texts.
 
@@ -1281,7 +1547,12 @@ def read_spans(
     (``50004_2``, ``50004_2.txt``). Every selection's text is compared with the cleaned text at
     its offsets: an edited source stops the import with an InputError naming the selection.
     ``end_position`` is ``auto`` (detect), ``exclusive`` or ``inclusive``. The reading used is
-    in ``spans.attrs["qdpx_reading"]``.
+    in ``spans.attrs["qdpx_reading"]``. ``coder`` is the coder whose file this is: a user
+    matching several coders is theirs, and a project whose codings name no user is theirs.
+    Codes not in the codebook that no coding applies are ignored and listed (tree paths) in
+    ``spans.attrs["qdpx_unused_codes"]``. ``code_aliases`` (former code name → current
+    code, from the codebook's ``changes:``) lets a project exported before a rename or merge
+    match its codes by their old GUID or name.
     """
     if end_position not in END_POSITION_MODES:
         raise ValueError(f"end_position must be one of {END_POSITION_MODES}, not {end_position!r}")
@@ -1290,7 +1561,7 @@ def read_spans(
         raise InputError(clean_dir, "folder of cleaned transcripts not found")
     project = read_project(path)
     where = str(path)
-    codes = _match_codes(project, codebook, where)
+    codes, ignored = _match_codes(project, codebook, where, code_aliases)
     case_guids = {_norm_guid(c.guid) for c in project.cases}
     items = _coded_items(project, clean_dir, where)
 
@@ -1298,7 +1569,11 @@ def read_spans(
         return coding.creating_user or item.selection.creating_user
 
     users = _resolve_users(
-        project, coders, (coding_user(i, c) for i in items for c in i.selection.codings), where
+        project,
+        coders,
+        (coding_user(i, c) for i in items for c in i.selection.codings),
+        where,
+        coder,
     )
     reading, decided_by = _choose_reading(items, end_position, where)
     rows, drifted = [], []
@@ -1359,7 +1634,68 @@ def read_spans(
         "decided_by": decided_by,
         "n_selections": len(items),
     }
+    spans.attrs["qdpx_unused_codes"] = ["/".join(c.path) for c in ignored]
     return spans
+
+
+# --------------------------------------------------------------------------------------------
+# Config: a coder's entry under ``coders:``
+# --------------------------------------------------------------------------------------------
+
+
+def coder_files(entry: object, coder: str = "?") -> list[tuple[str, str | None]]:
+    """A coder's entry under ``coders:`` in config.yaml as ``[(file, qda_user or None), ...]``.
+
+    The entry is a file name, a ``{file: ..., qda_user: ...}`` mapping (the user under which
+    the coder coded in QDA software, e.g. a project exported under someone else's name), or a
+    list of either (a coder's work in several files).
+    """
+    items = entry if isinstance(entry, list) else [entry]
+    out: list[tuple[str, str | None]] = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            out.append((item, None))
+        elif isinstance(item, Mapping) and isinstance(item.get("file"), str) and item["file"]:
+            extra = sorted(set(item) - {"file", "qda_user"})
+            user = item.get("qda_user")
+            if extra or (user is not None and not (isinstance(user, str) and user.strip())):
+                raise InputError(
+                    "config.yaml",
+                    f"coders: {coder}: a file entry takes 'file' and 'qda_user' (a user name "
+                    f"or GUID), not {dict(item)!r}",
+                )
+            out.append((item["file"], user))
+        else:
+            raise InputError(
+                "config.yaml",
+                f"coders: {coder}: expected a file name, {{file: ..., qda_user: ...}} or a list "
+                f"of them, not {item!r}",
+            )
+    if not out:
+        raise InputError("config.yaml", f"coders: {coder}: no file given")
+    return out
+
+
+def qda_user_map(
+    coders: Mapping[str, object], qda_users: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Coder → the QDA user to match in REFI-QDA projects: ``qda_users:`` first, else the
+    ``qda_user`` of the coder's file entries, else the coder's own name."""
+    out = {}
+    for coder, entry in coders.items():
+        named = {u for _, u in coder_files(entry, coder) if u is not None}
+        if (qda_users or {}).get(coder):
+            out[coder] = str(qda_users[coder])
+        elif len(named) > 1:
+            raise InputError(
+                "config.yaml",
+                f"coders: {coder}: files name different qda_user values "
+                f"({', '.join(sorted(named))}); one coder codes under one user (or set "
+                f"qda_users: {{{coder}: ...}})",
+            )
+        else:
+            out[coder] = named.pop() if named else coder
+    return out
 
 
 __all__ = [
@@ -1373,7 +1709,9 @@ __all__ = [
     "Source",
     "User",
     "build_project",
+    "coder_files",
     "export_study",
+    "qda_user_map",
     "qualflow_guid",
     "read_project",
     "read_spans",

@@ -17,7 +17,7 @@ rule codebook_changes:
     params:
         codebook=CODEBOOK,
         coder_files=CODER_FILES,
-        coders={c: config["qda_users"].get(c, c) for c in CODERS},
+        coders=qda_user_map(config["coders"], config["qda_users"]),
         min_overlap=config["units"]["min_overlap"],
         end_position=config["units"]["qdpx_end_position"],
     script:

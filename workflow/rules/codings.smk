@@ -31,7 +31,7 @@ rule import_codings:
     params:
         min_overlap=config["units"]["min_overlap"],
         end_position=config["units"]["qdpx_end_position"],
-        coders={c: config["qda_users"].get(c, c) for c in CODERS},
+        coders=qda_user_map(config["coders"], config["qda_users"]),
         codebook=CODEBOOK,
     script:
         "../scripts/import_codings.py"

@@ -7,6 +7,7 @@ from snakemake.utils import min_version, validate
 
 from qualflow.codebook import codebook_structure, load_codebook
 from qualflow.errors import InputError
+from qualflow.qdpx import coder_files, qda_user_map
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.transcripts import plan_transcripts
 
@@ -21,14 +22,15 @@ CODERS = list(config["coders"])
 CODER_A, CODER_B = CODERS
 # Each coder's files (one, or several: e.g. the codings and a filled recode sheet).
 CODER_FILES = {
-    coder: [files] if isinstance(files, str) else list(files)
-    for coder, files in config["coders"].items()
+    coder: [file for file, _ in coder_files(entry, coder)]
+    for coder, entry in config["coders"].items()
 }
 for coder, files in CODER_FILES.items():
     for file in files:
         if not Path(file).exists():
             raise InputError(
-                file, f"coder {coder!r}'s codings file not found (config.yaml coders.{coder})"
+                file,
+                f"coder {coder!r}'s codings file not found (config.yaml coders.{coder})",
             )
 # What the analysis depends on in the codebook (names, hierarchy, pinned exemplars, change
 # log), validated now: passed as a parameter, so a label or definition edit reruns only the
@@ -91,7 +93,8 @@ WILDCARD_VALUES = {"coder": CODERS, "category": CATEGORIES}
 def all_outputs():
     """Every file every rule writes (each wildcard over its values), so that a missing
     intermediate — the output a failed job removed — is rebuilt on the next run and the run
-    fails again the same way, instead of "Nothing to be done" on stale downstream results."""
+    fails again the same way, instead of "Nothing to be done" on stale downstream results.
+    """
     files = []
     for rule in workflow.rules:
         if rule.name == "all":

@@ -17,5 +17,6 @@ run_stage(
         interviews=read_interviews(snakemake.input.interviews),
         out_path=Path(snakemake.output[0]),
         project_name=snakemake.params.project_name,
+        case_variables=list(snakemake.params.case_variables),
     ),
 )
