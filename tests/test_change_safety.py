@@ -125,7 +125,8 @@ def test_split_gives_recode_sheets_and_filling_them_completes(ran, tmp_path):
         ]
 
     edit_codebook(study, split)
-    proc = snakemake(study, "--cores", "2", "results/consensus/codings.csv", check=False)
+    recode = [f"results/codebook/recode_{c}.xlsx" for c in ("coder_a", "coder_b")]
+    proc = snakemake(study, "--cores", "2", "results/consensus/codings.csv", *recode, check=False)
     assert proc.returncode != 0
     assert "recode_coder_a.xlsx" in proc.stdout + proc.stderr
     config = yaml.safe_load((study / "config.yaml").read_text())
