@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -154,19 +155,47 @@ def tiny_units(transcripts=("50001_1", "50002_1"), turns: int = 6) -> pd.DataFra
 # ----------------------------------------------------------------------------- statistics
 
 
+def statsmodels_kappa(table: np.ndarray):
+    """statsmodels' cohens_kappa; it warns dividing kappa 0 by a null SE of 0 (z-value only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return cohens_kappa(as_matrix(np.asarray(table)))
+
+
 def test_kappa_and_se_match_statsmodels_and_sklearn_on_random_tables():
     tables = random_tables(seed=1, k=400)
     kappa = ag.cohen_kappa(tables)
     se = ag.kappa_standard_error(tables)
-    defined = ~ag.degenerate_margins(tables)
+    defined = ~ag.no_variation(tables)
     assert defined.sum() > 350  # the comparison covers most tables
+    assert (ag.degenerate_margins(tables) & defined).any()  # ... including a constant coder
     for table, k, s in zip(tables[defined], kappa[defined], se[defined], strict=True):
-        result = cohens_kappa(as_matrix(table))
+        result = statsmodels_kappa(table)
         a, b = vectors(table)
         assert abs(k - result.kappa) < TOL
         assert abs(k - cohen_kappa_score(a, b)) < TOL
-        assert abs(s - result.std_kappa) < TOL
+        # statsmodels leaves rounding noise (±1e-14 variance) where the SE is 0
+        assert abs(s - np.sqrt(max(result.var_kappa, 0.0))) < 1e-7
     assert np.isnan(kappa[~defined]).all() and np.isnan(se[~defined]).all()
+
+
+@pytest.mark.parametrize(
+    "table",
+    [[4, 26, 0, 0], [0, 0, 5, 25], [0, 30, 0, 0], [3, 0, 27, 0], [0, 7, 0, 23]],
+    ids=["A every unit", "A no unit", "A all B none", "B every unit", "B no unit"],
+)
+def test_one_constant_coder_gives_kappa_zero_like_statsmodels_sklearn_and_irrcac(table):
+    row = ag.kappa_table(np.array([table]), coder_names=("ann", "ben")).iloc[0]
+    a, b = vectors(np.array(table))
+    assert row["kappa"] == 0.0 == cohen_kappa_score(a, b)
+    assert statsmodels_kappa(table).kappa == pytest.approx(0.0, abs=TOL)
+    # Conger's kappa is Cohen's for two raters
+    irr = CAC(pd.DataFrame({"a": a, "b": b}), categories=[0, 1], digits=15).conger()
+    assert irr["est"]["coefficient_value"] == pytest.approx(0.0, abs=TOL)
+    assert row["kappa_se"] == 0.0 and row["kappa_ci_low"] == row["kappa_ci_high"] == 0.0
+    assert "p_o = p_e, so kappa = 0" in row["note"] and row["band"] == "slight"
+    # the other statistics stay: there is something to agree on
+    assert not row[list(ag.UNINFORMATIVE)].isna().all()
 
 
 def test_published_kappa_example():
@@ -296,23 +325,26 @@ def test_undefined_cases_give_nan_and_a_note_without_warnings():
         ]
     )
     table = ag.kappa_table(tables, coder_names=("ann", "ben"))
-    assert table["kappa"].isna().tolist() == [True] * 6 + [False]
-    assert table["kappa_se"].isna().tolist() == [True] * 6 + [False]
+    assert table["kappa"].isna().tolist() == [True, True, False, False, False, True, False]
+    assert table["kappa_se"].isna().tolist() == [True, True, False, False, False, True, False]
+    assert table.loc[[2, 3, 4], "kappa"].tolist() == [0.0, 0.0, 0.0]
     notes = table["note"].tolist()
     assert notes[0].startswith("neither coder applied this code")
     assert np.isnan(table.at[0, "alpha"]) and np.isnan(table.at[0, "ppos"])
-    # statistics that stay defined keep their values: no silent 1.0 for kappa, but p_o is 1
-    assert table.at[0, "percent_agreement"] == 1.0 and table.at[0, "pneg"] == 1.0
-    assert "ann applied the code to every unit" in notes[1] and "pneg" in notes[1]
+    # no silent perfect agreement: nothing that would read 1.0 for an unused code
+    for i in (0, 1, 5):
+        assert table.loc[i, list(ag.UNINFORMATIVE)].isna().all(), i
+    assert "uninformative" in notes[0] and "uninformative" in notes[1]
+    assert notes[1].startswith("both coders applied the code to every unit")
     assert np.isnan(table.at[1, "pneg"]) and np.isnan(table.at[1, "alpha"])
-    assert notes[2] == "ann applied the code to every unit; kappa undefined"
+    assert notes[2].startswith("ann applied the code to every unit; p_o = p_e, so kappa = 0")
     assert not np.isnan(table.at[2, "alpha"]) and not np.isnan(table.at[2, "ac1"])
-    assert notes[3] == "ann applied the code to no unit; kappa undefined"
+    assert notes[3].startswith("ann applied the code to no unit; p_o = p_e")
     assert "ben applied the code to no unit" in notes[4]
     assert notes[5].startswith("no units to compare")
     assert table.loc[5, ["percent_agreement", "ac1", "pabak", "alpha"]].isna().all()
     assert notes[6] == "" and table.at[6, "band"] != ""
-    assert table["band"].tolist()[:6] == [""] * 6
+    assert table["band"].tolist() == ["", "", "slight", "slight", "slight", "", "moderate"]
 
 
 def test_nan_quantile_matches_numpy():

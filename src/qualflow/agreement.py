@@ -24,7 +24,9 @@ draws; a wave's interval resamples that wave's own transcripts (its size is fixe
 Percentile intervals leave out replicates in which a statistic is undefined and say how many.
 
 Undefined statistics are NaN and the reason is written in ``note`` — never a crash, never a silent
-1.0 (a code nobody used has no agreement to measure, although its percent agreement is 100 %).
+1.0: for a code nobody used (or everybody used everywhere) kappa is 0/0, and percent agreement,
+PABAK, AC1, ppos and pneg, which would read as perfect, are left NaN too. When only one coder is
+constant, p_o = p_e and kappa is 0 (with SE 0), as statsmodels and sklearn give, with a note.
 """
 
 from __future__ import annotations
@@ -140,11 +142,23 @@ def _divide(num: np.ndarray, den: np.ndarray, defined: np.ndarray | None = None)
 def degenerate_margins(counts: np.ndarray) -> np.ndarray:
     """True where either coder applied the code to every unit or to none (or there are no units).
 
-    Cohen's chance term then degenerates: with a constant coder, p_e equals p_o whatever the
-    other coder does, so kappa is 0/… or 0/0 and measures nothing.
+    With a constant coder, p_e equals p_o whatever the other coder does: kappa is 0 when the
+    other coder varies (or disagrees throughout) and 0/0 when both are constant on the same side
+    (see :func:`no_variation`).
     """
     a, b, c, d, n = _cells(counts)
     return (n == 0) | (a + b == 0) | (c + d == 0) | (a + c == 0) | (b + d == 0)
+
+
+def no_variation(counts: np.ndarray) -> np.ndarray:
+    """True where there is nothing to agree on: no units, or both coders gave every unit the
+    same answer (a code nobody used, or one both applied to every unit).
+
+    Kappa is then 0/0, and percent agreement, PABAK, AC1, ppos and pneg — which would read as
+    perfect agreement — are uninformative; :func:`kappa_table` leaves them NaN.
+    """
+    a, _, _, d, n = _cells(counts)
+    return (n == 0) | (a == n) | (d == n)
 
 
 def percent_agreement(counts: np.ndarray) -> np.ndarray:
@@ -163,12 +177,12 @@ def cohen_kappa(counts: np.ndarray) -> np.ndarray:
     """Cohen's (1960) kappa, (p_o − p_e) / (1 − p_e), vectorised over all leading axes.
 
     Computed as 2(ad − bc) / ((a + b)(b + d) + (a + c)(c + d)), the same quantity without the
-    cancellation in 1 − p_e. NaN where a coder's margin is degenerate (see
-    :func:`degenerate_margins`) — where sklearn would return 0 or NaN with a warning.
+    cancellation in 1 − p_e. When one coder is constant and the other is not, p_o = p_e and kappa
+    is 0, as statsmodels and sklearn give; NaN only where it is 0/0 (:func:`no_variation`).
     """
     a, b, c, d, _ = _cells(counts)
     den = (a + b) * (b + d) + (a + c) * (c + d)
-    return _divide(2.0 * (a * d - b * c), den, ~degenerate_margins(counts))
+    return _divide(2.0 * (a * d - b * c), den)
 
 
 def kappa_standard_error(counts: np.ndarray) -> np.ndarray:
@@ -190,8 +204,11 @@ def kappa_standard_error(counts: np.ndarray) -> np.ndarray:
         term_b = slack**2 * (p12 * (col1 + row2) ** 2 + p21 * (col2 + row1) ** 2)
         term_c = (kappa - p_e * slack) ** 2
         variance = (term_a + term_b - term_c) / ((1 - p_e) ** 2 * n)
-    # Rounding can leave -1e-17 at perfect agreement; the variance is then 0.
+    # Rounding can leave -1e-17 at perfect agreement; the variance is then 0. With a constant
+    # coder every table with these margins has kappa 0, so the delta-method variance is exactly
+    # 0 (statsmodels returns rounding noise of ~1e-8 there).
     variance = np.where(np.isnan(kappa), np.nan, np.maximum(variance, 0.0))
+    variance = np.where(degenerate_margins(counts) & ~np.isnan(kappa), 0.0, variance)
     return np.sqrt(variance)
 
 
@@ -357,10 +374,13 @@ def _integral(counts: np.ndarray) -> np.ndarray:
     return counts.astype(float)
 
 
+UNINFORMATIVE = ("percent_agreement", "pabak", "ac1", "ppos", "pneg")
+
+
 def undefined_notes(
     counts: np.ndarray, coder_names: tuple[str, str] = ("coder_a", "coder_b"), unit: str = "unit"
 ) -> list[str]:
-    """Why statistics are undefined for each code (empty string where all are defined).
+    """Why statistics are undefined, uninformative or zero by construction, per code ("" if none).
 
     counts: (C, 4). ``unit`` names the unit of analysis in the message ("unit", "transcript").
     """
@@ -369,20 +389,29 @@ def undefined_notes(
     unused = ~empty & (a + b + c == 0)
     every = ~empty & (a == n)  # both coders applied it to every unit
     name_a, name_b = coder_names
+    blank = "percent agreement, PABAK, AC1, ppos and pneg left blank (uninformative)"
     parts = [
         np.where(empty, f"no {unit}s to compare; every statistic undefined", ""),
-        np.where(unused, "neither coder applied this code; kappa, alpha and ppos undefined", ""),
+        np.where(
+            unused, f"neither coder applied this code; kappa and alpha undefined; {blank}", ""
+        ),
+        np.where(
+            every,
+            f"both coders applied the code to every {unit}; kappa and alpha undefined; {blank}",
+            "",
+        ),
     ]
-    live = ~empty & ~unused
+    live = ~empty & ~unused & ~every
     for name, yes, no in ((name_a, a + b, c + d), (name_b, a + c, b + d)):
         parts.append(np.where(live & (no == 0), f"{name} applied the code to every {unit}", ""))
         parts.append(np.where(live & (yes == 0), f"{name} applied the code to no {unit}", ""))
     degenerate = live & degenerate_margins(np.stack([a, b, c, d], axis=-1))
     parts.append(
         np.where(
-            every,
-            "kappa, alpha and pneg undefined",
-            np.where(degenerate, "kappa undefined", ""),
+            degenerate,
+            "p_o = p_e, so kappa = 0 by construction (SE 0: kappa is 0 for any table with a "
+            "constant coder)",
+            "",
         )
     )
     return ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
@@ -401,7 +430,8 @@ def kappa_table(
     a Wald interval truncated to kappa's range [−1, 1]), pabak (Byrt et al. 1993), ac1
     (Gwet 2008), alpha (Krippendorff 2011), ppos, pneg (Cicchetti & Feinstein 1990),
     prevalence_index, bias_index (Byrt et al. 1993, signed), band (Landis & Koch 1977) and
-    note (why anything is undefined).
+    note (why anything is undefined). Where both coders gave every unit the same answer
+    (:func:`no_variation`) percent agreement, PABAK, AC1, ppos and pneg are NaN, not 1.0.
     """
     counts = _integral(np.asarray(counts).reshape(-1, 4))
     z = _z(ci_level)
@@ -427,6 +457,8 @@ def kappa_table(
             "note": undefined_notes(counts, coder_names, unit),
         }
     )
+    # No silent perfect agreement: where nobody varied, these would all read 1.0.
+    frame.loc[no_variation(counts), list(UNINFORMATIVE)] = np.nan
     return frame
 
 

@@ -436,14 +436,23 @@ def _forest_undefined_note(
 ) -> None:
     """List, under the axis, the codes whose κ could not be estimated (they are not dropped)."""
     undefined = ordered[ordered["kappa"].isna()]
-    if undefined.empty:
+    # kappa = 0 by construction (one coder constant: p_o = p_e), flagged in the note column
+    constant = ordered[ordered["note"].astype(str).str.contains("kappa = 0 by construction")]
+    if undefined.empty and constant.empty:
         return
     items = [
         f"{label}" + (f" ({note.strip()})" if str(note).strip() else "")
         for label, note in zip(undefined["code_label"], undefined["note"], strict=True)
     ]
+    parts = ["κ not estimable for: " + "; ".join(items) + "."] if items else []
+    if not constant.empty:
+        parts.append(
+            "κ = 0 by construction (one coder constant, p_o = p_e; SE 0) for: "
+            + "; ".join(constant["code_label"].astype(str))
+            + "."
+        )
     chars = int((width_in - 0.3) * 72 / (0.56 * (font_size - 1)))
-    text = wrap("κ not estimable for: " + "; ".join(items) + ".", chars)
+    text = "\n".join(wrap(part, chars) for part in parts)
     ax.annotate(
         text,
         xy=(0, 0),
