@@ -424,7 +424,7 @@ def test_bootstrap_is_deterministic_and_contains_the_estimate():
     assert (by_code["boot_ci_low"] < by_code["boot_ci_high"]).all()
     summary = first["summary"].dropna(subset=["value"])
     turn = summary[summary["unit"] == "turn"]
-    assert len(turn) == 4 * (1 + 3 + 2 + 3)  # overall, 3 subthemes, 2 categories, 3 waves
+    assert len(turn) == 5 * (1 + 3 + 2 + 3)  # overall, 3 subthemes, 2 categories, 3 waves
     assert ((turn["boot_ci_low"] <= turn["value"]) & (turn["value"] <= turn["boot_ci_high"])).all()
 
 
@@ -435,12 +435,14 @@ def test_bootstrap_interval_collapses_with_one_transcript():
     assert len(by_code) > 0
     assert np.allclose(by_code["boot_ci_low"], by_code["kappa"], atol=TOL)
     assert np.allclose(by_code["boot_ci_high"], by_code["kappa"], atol=TOL)
-    assert by_code["note"].str.contains("one transcript").all()
+    assert by_code["note"].str.contains("one participant: the bootstrap interval collapses").all()
 
 
 def test_report_boot_interval_uses_the_cluster_bootstrap_of_the_seed():
     units, a, b, codebook = make_study(n_participants=4, waves=(1, 2))
-    report = ag.agreement_report(a, b, units, codebook, replicates=150, seed=5, ci_level=0.9)
+    report = ag.agreement_report(
+        a, b, units, codebook, replicates=150, seed=5, ci_level=0.9, cluster="transcript"
+    )
     scope = units[units["speaker"] == "participant"]
     transcripts = list(dict.fromkeys(scope["transcript_id"]))
     unit_transcript = pd.Index(transcripts).get_indexer(scope["transcript_id"])
@@ -558,7 +560,13 @@ def test_report_rows_and_columns_follow_the_file_contract():
     assert report["by_code"]["code"].tolist() == codebook["code"].tolist()
     summary = report["summary"]
     assert summary["scope"].unique().tolist() == ["overall", "subtheme", "category", "wave"]
-    assert summary["unit"].unique().tolist() == ["turn", "transcript"]
+    assert summary["unit"].unique().tolist() == [
+        "turn",
+        "transcript",
+        "subtheme_turn",
+        "presence",
+    ]
+    assert set(summary["cluster"]) == {"participant"} and set(summary["n_clusters"]) == {3}
     assert set(summary["statistic"]) == set(ag.SUMMARY_STATISTICS)
     subthemes = summary.loc[summary["scope"] == "subtheme", "group"].unique().tolist()
     assert subthemes == ["connection", "structure", "stigma"]
@@ -583,6 +591,132 @@ def test_summary_values_match_building_blocks():
     wave_1 = units[(units["wave"] == 1) & (units["speaker"] == "participant")]
     assert summary.loc[("wave", "1", "turn", "pooled_kappa"), "n_units"] == len(wave_1)
     assert summary.loc[("wave", "1", "transcript", "pooled_kappa"), "n_units"] == 4
+
+
+def test_subtheme_and_presence_agreement_match_a_dense_recount_with_sklearn():
+    units, a, b, codebook = make_study(n_participants=5, turns=8, miss=0.3)
+    report = ag.agreement_report(a, b, units, codebook, replicates=20)
+    summary = report["summary"].set_index(["scope", "group", "unit", "statistic"]).sort_index()
+    double = set(a["transcript_id"]) & set(b["transcript_id"])
+    turns = units[(units["speaker"] == "participant") & units["transcript_id"].isin(double)]
+    sub = dict(zip(codebook["code"], codebook["subtheme"], strict=True))
+    checked = 0
+    for name in ["connection", "structure", "stigma"]:
+        marks = {}
+        for coder, frame in (("a", a), ("b", b)):
+            hit = set(frame.loc[frame["code"].map(sub) == name, "unit_id"])
+            marks[coder] = turns["unit_id"].isin(hit).to_numpy()
+        row = summary.loc[("subtheme", name, "subtheme_turn")]
+        assert row.loc["pooled_kappa", "value"] == pytest.approx(
+            cohen_kappa_score(marks["a"], marks["b"]), abs=TOL
+        )
+        both = (marks["a"] & marks["b"]).sum()
+        ppos = 2 * both / (marks["a"].sum() + marks["b"].sum())
+        assert row.loc["positive_agreement", "value"] == pytest.approx(ppos, abs=TOL)
+        # presence: participant × wave, was the subtheme raised anywhere in the interview
+        frame = turns.assign(a=marks["a"], b=marks["b"])
+        present = frame.groupby(["participant_id", "wave"])[["a", "b"]].any()
+        row = summary.loc[("subtheme", name, "presence")]
+        assert row.loc["pooled_kappa", "n_units"] == len(present) > 10
+        if len(np.unique(present.to_numpy())) > 1:  # someone varied: kappa is not 0/0
+            expected = cohen_kappa_score(present["a"], present["b"])
+            assert row.loc["pooled_kappa", "value"] == pytest.approx(expected, abs=TOL)
+            checked += 1
+        pboth = (present["a"] & present["b"]).sum()
+        assert row.loc["positive_agreement", "value"] == pytest.approx(
+            2 * pboth / (present["a"].sum() + present["b"].sum()), abs=TOL
+        )
+    assert checked >= 2
+
+
+def test_presence_counts_merge_the_transcripts_of_one_participant_wave():
+    # two transcripts of one participant-wave: A used the subtheme in the first, B in the second
+    counts = np.array([[[0, 1, 0, 3]], [[0, 0, 1, 2]], [[0, 0, 0, 4]]])
+    presence, n_units = ag.presence_counts(counts, np.array([0, 0, 1]))
+    assert presence[:, 0].tolist() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
+    assert n_units.tolist() == [1, 0, 1]
+
+
+def test_participant_bootstrap_resamples_participants_with_all_their_waves():
+    units, a, b, codebook = make_study(n_participants=6, waves=(1, 2, 3), turns=20)
+    report = ag.agreement_report(a, b, units, codebook, replicates=120, seed=8)
+    transcript = ag.agreement_report(
+        a, b, units, codebook, replicates=120, seed=8, cluster="transcript"
+    )
+    scope = units[units["speaker"] == "participant"]
+    transcripts = list(dict.fromkeys(scope["transcript_id"]))
+    person = pd.factorize(pd.Series(transcripts).str.split("_").str[0])[0]
+    unit_transcript = pd.Index(transcripts).get_indexer(scope["transcript_id"])
+    row, code = pd.Index(scope["unit_id"]), pd.Index(codebook["code"])
+
+    def applied(frame):
+        f = frame[frame["unit_id"].isin(row)]
+        return row.get_indexer(f["unit_id"]), code.get_indexer(f["code"])
+
+    counts = ag.per_transcript_counts(unit_transcript, len(transcripts), 5, applied(a), applied(b))
+    draws = ag.bootstrap_draws(6, 120, np.random.default_rng(8))  # participants, not transcripts
+    weights = ag.draws_to_weights(draws, 6)[:, person]
+    low, high, _ = ag.percentile_interval(
+        ag.cohen_kappa(ag.resampled_counts(counts, weights)), 0.95
+    )
+    assert np.allclose(report["by_code"]["boot_ci_low"], low, atol=TOL)
+    assert np.allclose(report["by_code"]["boot_ci_high"], high, atol=TOL)
+    assert (report["by_code"]["n_clusters"] == 6).all()
+    assert (transcript["by_code"]["n_clusters"] == 18).all()
+    assert not np.allclose(report["by_code"]["boot_ci_low"], transcript["by_code"]["boot_ci_low"])
+    assert report["summary"]["note"].str.contains(r"only 6 participants \(< 30\)").any()
+    with pytest.raises(ValueError, match="cluster must be one of"):
+        ag.agreement_report(a, b, units, codebook, replicates=0, cluster="site")
+
+
+def _clustered_study(rng, n_studies, n_clusters, size, strong):
+    """Clustered 2×2 counts (S, K, 4): a latent truth each coder sees with misses (sensitivity)
+    and false alarms (.05). Weak clustering: prevalence .3 and coder B's sensitivity .85
+    everywhere. Strong: each cluster has its own prevalence (Beta(.5, 1.2)) and coder B's
+    sensitivity varies by cluster (uniform .4 to 1), as when a participant talks unclearly."""
+    shape = (n_studies, n_clusters, 1)
+    prevalence = rng.beta(0.5, 1.2, size=shape) if strong else np.full(shape, 0.3)
+    sensitivity = rng.uniform(0.4, 1.0, size=shape) if strong else 0.85
+    truth = rng.random((n_studies, n_clusters, size)) < prevalence
+    a = np.where(truth, rng.random(truth.shape) < 0.9, rng.random(truth.shape) < 0.05)
+    b = np.where(truth, rng.random(truth.shape) < sensitivity, rng.random(truth.shape) < 0.05)
+    cells = [a & b, a & ~b, ~a & b, ~a & ~b]
+    return np.stack([cell.sum(axis=-1) for cell in cells], axis=-1)
+
+
+@pytest.mark.parametrize("strong", [False, True], ids=["weak clustering", "strong clustering"])
+def test_cluster_robust_kappa_se_matches_a_brute_force_simulation(strong):
+    # 3000 simulated studies of 40 clusters × 25 units: the SD of kappa-hat over studies is the
+    # true sampling SE; the mean cluster-robust SE must match it within 10 %, whether the
+    # clustering is weak or strong (where the naive SE is far too small).
+    rng = np.random.default_rng(2014)
+    counts = _clustered_study(rng, 3000, 40, 25, strong)
+    kappa = ag.cohen_kappa(counts.sum(axis=1))
+    robust = ag.cluster_robust_kappa_se(counts, axis=1)
+    naive = ag.kappa_standard_error(counts.sum(axis=1))
+    ok = np.isfinite(kappa) & np.isfinite(robust)
+    assert ok.mean() > 0.99
+    truth = kappa[ok].std(ddof=1)
+    assert robust[ok].mean() == pytest.approx(truth, rel=0.10)
+    if strong:
+        assert naive[ok].mean() < 0.8 * truth  # ignoring clustering understates the SE
+    else:
+        assert naive[ok].mean() == pytest.approx(truth, rel=0.10)
+    # a Wald interval from it covers the true kappa (the mean over studies) about 95 % of times
+    centre = kappa[ok].mean()
+    covered = np.abs(kappa[ok] - centre) <= 1.959963984540054 * robust[ok]
+    assert 0.92 < covered.mean() < 0.975
+
+
+def test_cluster_robust_se_with_singleton_clusters_is_close_to_fleiss():
+    counts = np.repeat(np.eye(4, dtype=int), [20, 5, 10, 15], axis=0)  # 50 one-unit clusters
+    robust = float(ag.cluster_robust_kappa_se(counts))
+    fleiss = float(ag.kappa_standard_error(counts.sum(axis=0)))
+    assert robust == pytest.approx(fleiss, rel=0.03)
+    # a constant coder: kappa 0 in every sample, SE 0; one cluster: NaN
+    constant = np.array([[3, 2, 0, 0], [1, 4, 0, 0], [2, 2, 0, 0]])
+    assert float(ag.cluster_robust_kappa_se(constant)) == 0.0
+    assert np.isnan(ag.cluster_robust_kappa_se(np.array([[3, 1, 2, 4]])))
 
 
 # ----------------------------------------------------------------------------- errors, stage
