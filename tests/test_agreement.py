@@ -719,6 +719,24 @@ def test_cluster_robust_se_with_singleton_clusters_is_close_to_fleiss():
     assert np.isnan(ag.cluster_robust_kappa_se(np.array([[3, 1, 2, 4]])))
 
 
+def test_compare_intervals_counts_wider_bootstrap_intervals():
+    by_code = pd.DataFrame(
+        {
+            "kappa_ci_low": [0.5, 0.5, 0.5, np.nan],
+            "kappa_ci_high": [0.7, 0.7, 0.7, np.nan],
+            "cluster_ci_low": [0.4, 0.45, 0.5, np.nan],
+            "cluster_ci_high": [0.8, 0.75, 0.7, np.nan],
+            "boot_ci_low": [0.45, 0.55, 0.4, 0.1],
+            "boot_ci_high": [0.75, 0.65, 0.7, 0.2],
+        }
+    )
+    widths = ag.compare_intervals(by_code)
+    assert widths["n_codes"] == 3
+    assert widths["boot_wider_than_naive"] == 2  # widths .3 and .3 > .2; .1 is not
+    assert widths["boot_wider_than_cluster"] == 1  # .3 < .4, .1 < .3, .3 > .2
+    assert widths["median_ratio_naive"] == pytest.approx(1.5)
+
+
 # ----------------------------------------------------------------------------- errors, stage
 
 

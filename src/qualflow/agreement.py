@@ -1171,6 +1171,27 @@ def agreement_report(
     }
 
 
+def compare_intervals(by_code: pd.DataFrame) -> dict[str, int | float]:
+    """How the per-code bootstrap interval compares with the analytic ones, for prose.
+
+    Over the codes where all are defined: ``n_codes``; ``boot_wider_than_naive`` and
+    ``boot_wider_than_cluster``: codes whose bootstrap interval is wider than the Fleiss et al.
+    (1969) interval and than the cluster-robust one; ``median_ratio_naive`` and
+    ``median_ratio_cluster``: median width ratio bootstrap / analytic.
+    """
+    boot = by_code["boot_ci_high"] - by_code["boot_ci_low"]
+    naive = by_code["kappa_ci_high"] - by_code["kappa_ci_low"]
+    robust = by_code["cluster_ci_high"] - by_code["cluster_ci_low"]
+    ok = boot.notna() & naive.gt(0) & robust.gt(0)
+    return {
+        "n_codes": int(ok.sum()),
+        "boot_wider_than_naive": int((boot[ok] > naive[ok]).sum()),
+        "boot_wider_than_cluster": int((boot[ok] > robust[ok]).sum()),
+        "median_ratio_naive": float((boot[ok] / naive[ok]).median()) if ok.any() else np.nan,
+        "median_ratio_cluster": float((boot[ok] / robust[ok]).median()) if ok.any() else np.nan,
+    }
+
+
 def run_agreement(
     codings_a_csv: Path,
     codings_b_csv: Path,
