@@ -19,6 +19,7 @@ hostility, unsupportive_environment):
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,9 @@ from qualflow.themes import (
     OUTPUT_FILES,
     PRIMACY_BY_TRANSCRIPT_COLUMNS,
     PRIMACY_COLUMNS,
+    PRIMACY_PROMPT_COLUMNS,
     attribution,
+    category_prompts,
     choose_exemplars,
     cooccurrence,
     cooccurrence_matrix,
@@ -45,6 +48,7 @@ from qualflow.themes import (
     normalise_weights,
     participant_theme_matrix,
     primacy,
+    primacy_prompts,
     rescale_primacy,
     run_themes,
     theme_importance,
@@ -353,20 +357,23 @@ def test_primacy_with_prompt_by_transcript(codebook):
         )
     )
     assert got == [
-        # supportive_figures at turn 2 comes before the prompt (turn 3): not ranked
+        # ranks are within a category. supportive_figures at turn 2 comes before the prompt
+        # (turn 3): not ranked
         ("101_1", "unclear_role", 4, 1),
         ("101_1", "hostility", 6, 2),
         ("101_2", "unclear_role", 4, 1),
         # 101_3: prompt at turn 5, defined_role at turn 2 → nothing ranked
-        # 102_1: supportive_figures and hostility both at turn 4 → codebook order breaks the tie
+        # 102_1: supportive_figures (facilitators) and hostility (barriers) both at turn 4:
+        # each is first in its own category
         ("102_1", "supportive_figures", 4, 1),
-        ("102_1", "hostility", 4, 2),
-        ("102_1", "unclear_role", 6, 3),
+        ("102_1", "hostility", 4, 1),
+        ("102_1", "unclear_role", 6, 2),
         # 102_2: the prompt never matches an interviewer turn → skipped
         ("103_1", "unclear_role", 4, 1),
         ("103_3", "supportive_figures", 4, 1),
-        ("103_3", "unclear_role", 6, 2),
+        ("103_3", "unclear_role", 6, 1),
     ]
+    assert by_transcript["category"].tolist()[:2] == ["barriers", "barriers"]
     assert row(by_transcript, transcript_id="103_3", subtheme="unclear_role")["wave"] == 3
 
 
@@ -384,13 +391,18 @@ def test_primacy_with_prompt_summary(codebook):
     assert set(summary["prompt_found"]) == {7}
     sf = row(summary, subtheme="supportive_figures")
     assert (sf["n_transcripts"], sf["mean_rank"], sf["median_rank"], sf["n_first"]) == (2, 1, 1, 2)
-    ur = row(summary, subtheme="unclear_role")  # ranks 1, 1, 3, 1, 2
+    ur = row(summary, subtheme="unclear_role")  # ranks 1, 1, 2, 1, 1 among barriers
     assert ur["n_transcripts"] == 5
-    assert ur["mean_rank"] == pytest.approx(1.6)
+    assert ur["mean_rank"] == pytest.approx(1.2)
     assert ur["median_rank"] == 1
-    assert ur["n_first"] == 3
-    ho = row(summary, subtheme="hostility")  # ranks 2, 2
-    assert (ho["n_transcripts"], ho["mean_rank"], ho["median_rank"], ho["n_first"]) == (2, 2, 2, 0)
+    assert ur["n_first"] == 4
+    ho = row(summary, subtheme="hostility")  # ranks 2, 1
+    assert (ho["n_transcripts"], ho["mean_rank"], ho["median_rank"], ho["n_first"]) == (
+        2,
+        1.5,
+        1.5,
+        1,
+    )
     for never in ("defined_role", "unsupportive_environment"):
         got = row(summary, subtheme=never)
         assert got["n_transcripts"] == 0 and got["n_first"] == 0
@@ -408,34 +420,82 @@ def test_primacy_without_prompt_counts_from_the_start(codebook, prompt):
         )
     }
     assert ranks[("101_1", "supportive_figures")] == 1
-    assert ranks[("101_1", "unclear_role")] == 2
-    assert ranks[("101_1", "hostility")] == 3
+    assert ranks[("101_1", "unclear_role")] == 1  # first among barriers
+    assert ranks[("101_1", "hostility")] == 2
     assert ranks[("101_3", "defined_role")] == 1
     assert ranks[("102_2", "supportive_figures")] == 1
     assert len(by_transcript) == 12
     assert set(summary["prompt_found"]) == {8}
     sf = row(summary, subtheme="supportive_figures")  # ranks 1, 1, 1, 1
     assert (sf["n_transcripts"], sf["mean_rank"], sf["n_first"]) == (4, 1.0, 4)
-    ur = row(summary, subtheme="unclear_role")  # ranks 2, 1, 3, 1, 2
-    assert ur["mean_rank"] == pytest.approx(1.8)
-    assert ur["median_rank"] == 2
-    assert ur["n_first"] == 2
-    ho = row(summary, subtheme="hostility")  # ranks 3, 2
-    assert ho["mean_rank"] == pytest.approx(2.5) and ho["median_rank"] == pytest.approx(2.5)
+    ur = row(summary, subtheme="unclear_role")  # ranks 1, 1, 2, 1, 1
+    assert ur["mean_rank"] == pytest.approx(1.2)
+    assert ur["median_rank"] == 1
+    assert ur["n_first"] == 4
+    ho = row(summary, subtheme="hostility")  # ranks 2, 1
+    assert ho["mean_rank"] == pytest.approx(1.5) and ho["median_rank"] == pytest.approx(1.5)
     assert row(summary, subtheme="defined_role")["n_transcripts"] == 1
 
 
-def test_primacy_tie_follows_codebook_order_not_code_order(tmp_path):
-    # hostility listed before supportive_figures in this codebook → hostility ranks first
-    tree = {
-        "barriers": {"hostility": ["dismissive_staff"]},
-        "facilitators": CODEBOOK["facilitators"],
+def test_primacy_ties_are_mid_ranks_within_a_category(codebook):
+    # 102_1: unclear_role and hostility (both barriers) at turn 4, no_space at turn 6
+    codings = [
+        ("102_1:4", "role_confusion"),
+        ("102_1:4", "dismissive_staff"),
+        ("102_1:6", "no_space"),
+        ("102_1:6", "supervisor_backing"),
+    ]
+    by_transcript, summary = primacy(
+        consensus_frame(codebook, codings), units_frame(), codebook, PROMPT
+    )
+    ranks = dict(zip(by_transcript["subtheme"], by_transcript["rank"], strict=True))
+    assert ranks == {
+        "unclear_role": 1.5,
+        "hostility": 1.5,
+        "unsupportive_environment": 3.0,
+        "supportive_figures": 1.0,  # alone in its category at turn 6: first
     }
-    book = load_codebook(write_codebook(tmp_path / "cb.yaml", tree))
-    codings = [("102_1:4", "supervisor_backing"), ("102_1:4", "dismissive_staff")]
-    by_transcript, _ = primacy(consensus_frame(book, codings), units_frame(), book, PROMPT)
-    assert by_transcript["subtheme"].tolist() == ["hostility", "supportive_figures"]
-    assert by_transcript["rank"].tolist() == [1, 2]
+    # both tied subthemes count as raised first
+    assert row(summary, subtheme="hostility")["n_first"] == 1
+    assert row(summary, subtheme="unclear_role")["n_first"] == 1
+
+
+def test_primacy_per_category_prompts_and_a_category_without_one(codebook):
+    units = units_frame()
+    # facilitators count from turn 1 (empty prompt), barriers from the challenges question;
+    # with a category left out it gets no primacy at all
+    prompts = {"facilitators": "", "barriers": PROMPT}
+    by_transcript, summary = primacy(consensus_frame(codebook), units, codebook, prompts)
+    ranks = {
+        (t, s): r
+        for t, s, r in by_transcript[["transcript_id", "subtheme", "rank"]].itertuples(
+            index=False, name=None
+        )
+    }
+    assert ranks[("101_1", "supportive_figures")] == 1  # turn 2: before the challenge question
+    assert ("102_2", "supportive_figures") in ranks  # 102_2 never asked about challenges
+    assert not any(t == "102_2" for t, s in ranks if s in ("unclear_role", "hostility"))
+    found = summary.set_index("subtheme")["prompt_found"]
+    assert found["supportive_figures"] == 8 and found["hostility"] == 7
+    only_barriers = {"barriers": PROMPT}
+    by_transcript, summary = primacy(consensus_frame(codebook), units, codebook, only_barriers)
+    assert set(by_transcript["category"]) == {"barriers"}
+    facilitators = summary[summary["category"] == "facilitators"]
+    assert facilitators["prompt_found"].isna().all() and facilitators["mean_rank"].isna().all()
+    freq = frequency_by_wave(consensus_frame(codebook), units, interviews_frame(), codebook)
+    imp = theme_importance(freq, summary, codebook, {"frequency": 1, "primacy": 1})
+    sf = row(imp, subtheme="supportive_figures")
+    assert math.isnan(sf["primacy"]) and sf["weight_primacy"] == 0 and sf["importance"] == 1.0
+    assert row(imp, subtheme="unclear_role")["weight_primacy"] == 0.5
+    audit = primacy_prompts(units, category_prompts(only_barriers, ["facilitators", "barriers"]))
+    assert list(audit.columns) == PRIMACY_PROMPT_COLUMNS
+    assert set(audit["category"]) == {"barriers"} and len(audit) == 8
+    missing = audit[~audit["found"]]
+    assert missing["transcript_id"].tolist() == ["102_2"] and missing["prompt_text"].eq("").all()
+    asked = audit.set_index("transcript_id").loc["101_3"]
+    assert asked["prompt_turn"] == 5 and re.search(PROMPT, asked["prompt_text"])
+    with pytest.raises(InputError, match="unknown category 'enablers'"):
+        primacy(consensus_frame(codebook), units, codebook, {"enablers": PROMPT})
 
 
 def test_primacy_bad_regex_is_an_input_error(codebook):
@@ -476,10 +536,11 @@ def test_importance_by_hand(codebook):
     assert list(imp.columns) == IMPORTANCE_COLUMNS
     expected = {
         # subtheme: (frequency, primacy, importance, rank_in_category)
+        # primacy is rescaled within the category: 2 facilitators, 3 barriers
         "supportive_figures": (1.0, 1.0, 1.0, 1),
         "defined_role": (1 / 3, 0.0, 0.25, 2),  # never raised after the prompt → primacy 0
-        "unclear_role": (1.0, 0.85, 0.75 + 0.25 * 0.85, 1),  # mean rank 1.6 of 5
-        "hostility": (2 / 3, 0.75, 0.5 + 0.25 * 0.75, 2),  # mean rank 2
+        "unclear_role": (1.0, 0.9, 0.75 + 0.25 * 0.9, 1),  # mean rank 1.2 of 3
+        "hostility": (2 / 3, 0.75, 0.5 + 0.25 * 0.75, 2),  # mean rank 1.5 of 3
         "unsupportive_environment": (0.0, 0.0, 0.0, 3),
     }
     assert imp["subtheme"].tolist() == list(expected)  # category, then rank
@@ -760,8 +821,8 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
     paths = write_study(tmp_path)
     with caplog.at_level("INFO", logger="qualflow.themes"):
         run(paths, tmp_path / "out1")
-    assert "primacy prompt found in 7 of 8 transcripts" in caplog.text
-    assert "1 transcript(s) never asked the primacy prompt" in caplog.text
+    assert "barriers primacy prompt found in 7 of 8 transcripts" in caplog.text
+    assert "1 transcript(s) never asked the barriers primacy prompt" in caplog.text
     run(paths, tmp_path / "out2")
     columns = {
         "frequency": FREQUENCY_COLUMNS,
@@ -771,6 +832,7 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
         "importance": IMPORTANCE_COLUMNS,
         "cooccurrence": COOCCURRENCE_COLUMNS,
         "exemplars": EXEMPLAR_COLUMNS,
+        "primacy_prompts": PRIMACY_PROMPT_COLUMNS,
     }
     assert sorted(p.name for p in (tmp_path / "out1").iterdir()) == sorted(OUTPUT_FILES.values())
     for key, name in OUTPUT_FILES.items():

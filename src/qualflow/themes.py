@@ -14,10 +14,14 @@ Choices made here, stated once:
 - The denominator of a wave is the number of participants with a *recorded* transcript in that
   wave (for ``all``: with any recorded transcript). A participant who left before wave 3 is not
   counted as not raising a theme at wave 3.
-- Primacy ranks count from the first interviewer turn that matches the prompt regex. A
-  transcript in which the prompt never matches is left out of the ranking (it does not count
-  from the start) and is not counted in ``prompt_found``; with no prompt every transcript counts
-  from its first turn and ``prompt_found`` is the number of transcripts.
+- Primacy is per category: each category has its own interviewer prompt
+  (``themes.primacy_prompt``; barriers count from the question about challenges, facilitators
+  from the one about what helped), and subthemes are ranked within their category from the
+  first interviewer turn matching it, ties as ties (mid-rank). A transcript in which the prompt
+  never matches is left out of that category's ranking (it does not count from the start) and
+  not counted in ``prompt_found``; a category without a prompt gets no primacy, and its
+  importance is its frequency. The matched turn of every transcript is written to
+  ``primacy_prompts.csv`` for audit.
 """
 
 from __future__ import annotations
@@ -60,9 +64,20 @@ PRIMACY_BY_TRANSCRIPT_COLUMNS = [
     "transcript_id",
     "participant_id",
     "wave",
+    "category",
     "subtheme",
     "first_turn",
     "rank",
+]
+PRIMACY_PROMPT_COLUMNS = [
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "category",
+    "prompt",
+    "found",
+    "prompt_turn",
+    "prompt_text",
 ]
 PRIMACY_COLUMNS = [
     "subtheme",
@@ -104,6 +119,7 @@ OUTPUT_FILES = {
     "importance": "theme_importance.csv",
     "cooccurrence": "cooccurrence.csv",
     "exemplars": "exemplars.csv",
+    "primacy_prompts": "primacy_prompts.csv",
 }
 WEIGHT_KEYS = ("frequency", "primacy")
 
@@ -322,7 +338,9 @@ def participant_theme_matrix(
 # --------------------------------------------------------------------------------------------
 
 
-def _compile_prompt(prompt: str | None) -> re.Pattern[str] | None:
+def _compile_prompt(
+    prompt: str | None, element: str = "themes.primacy_prompt"
+) -> re.Pattern[str] | None:
     if prompt is None or not str(prompt).strip():
         return None
     try:
@@ -331,8 +349,42 @@ def _compile_prompt(prompt: str | None) -> re.Pattern[str] | None:
         raise InputError(
             None,
             f"primacy prompt {prompt!r} is not a valid regular expression ({err})",
-            element="themes.primacy_prompt",
+            element=element,
         ) from None
+
+
+#: The value of a per-category prompt meaning "count from the start of the transcript".
+FROM_START = ""
+
+
+def category_prompts(
+    prompt: str | Mapping[str, str | None] | None, categories: list[str]
+) -> dict[str, str | None]:
+    """The primacy prompt of each category, from ``themes.primacy_prompt``.
+
+    A mapping gives each category its own regular expression (``{barriers: ..., facilitators:
+    ...}``); a category it leaves out or sets to null gets no primacy (None), and an empty
+    string counts from the start of the transcript. A single string (or null) applies to every
+    category, as before: null or blank counts from the start. Unknown categories are an error.
+    """
+    if prompt is None or isinstance(prompt, str):
+        shared = FROM_START if prompt is None or not prompt.strip() else prompt
+        out = {category: shared for category in categories}
+    else:
+        unknown = sorted(set(map(str, prompt)) - set(categories))
+        if unknown:
+            raise InputError(
+                None,
+                f"unknown category {unknown[0]!r}; expected one of {', '.join(categories)}",
+                element="themes.primacy_prompt",
+            )
+        out = {}
+        for category in categories:
+            value = prompt.get(category)
+            out[category] = None if value is None else str(value)
+    for category, value in out.items():
+        _compile_prompt(value, f"themes.primacy_prompt.{category}")
+    return out
 
 
 def prompt_turns(units: pd.DataFrame, prompt: str | None) -> pd.Series:
@@ -350,36 +402,82 @@ def prompt_turns(units: pd.DataFrame, prompt: str | None) -> pd.Series:
     return asked.groupby("transcript_id", sort=False)["turn"].min()
 
 
+def primacy_prompts(units: pd.DataFrame, prompts: Mapping[str, str | None]) -> pd.DataFrame:
+    """primacy_prompts.csv: per transcript and category with a prompt, the turn primacy counts
+    from and the interviewer's words there, so the match can be checked by eye.
+
+    ``found`` is False (turn and text empty) where the prompt never matched; such a transcript is
+    left out of that category's ranking. Categories without a prompt (None) have no rows.
+    """
+    ordered = _unit_order(units)
+    transcripts = ordered.drop_duplicates("transcript_id")[
+        ["transcript_id", "participant_id", "wave"]
+    ]
+    text = ordered.set_index(["transcript_id", "turn"])["text"]
+    frames = []
+    for category, prompt in prompts.items():
+        if prompt is None:
+            continue
+        starts = prompt_turns(units, prompt)
+        frame = transcripts.assign(category=category, prompt=prompt)
+        frame["prompt_turn"] = frame["transcript_id"].map(starts).astype("Int64")
+        frame["found"] = frame["prompt_turn"].notna()
+        frame["prompt_text"] = [
+            text.get((t, int(turn)), "") if pd.notna(turn) else ""
+            for t, turn in zip(frame["transcript_id"], frame["prompt_turn"], strict=True)
+        ]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=PRIMACY_PROMPT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    return out[PRIMACY_PROMPT_COLUMNS].reset_index(drop=True)
+
+
 def primacy(
     consensus: pd.DataFrame,
     units: pd.DataFrame,
     codebook: pd.DataFrame,
-    prompt: str | None,
+    prompt: str | Mapping[str, str | None] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rank subthemes by the order they were raised after the prompt (primacy).
+    """Rank subthemes, within their category, by the order they were raised after the
+    category's prompt (primacy).
 
-    In each transcript the count starts at the first interviewer turn whose text matches the
-    regular expression ``prompt`` (with no prompt: at the start of the transcript). Each
-    subtheme coded at or after that turn gets ``first_turn`` = the earliest such turn, and
-    subthemes are ranked 1, 2, … by ``first_turn``; subthemes first raised in the same turn
-    are ordered by the codebook. A transcript in which the prompt never matches is skipped
-    (not counted from the start), and ``prompt_found`` — the same number on every summary row
-    — counts the transcripts of ``units`` in which it matched.
+    Each category has its own prompt (:func:`category_prompts`): barriers count from the
+    interviewer's question about challenges, facilitators from the one about what helped. In
+    each transcript the count for a category starts at the first interviewer turn matching its
+    regular expression (an empty prompt: the start of the transcript). Each subtheme of the
+    category coded at or after that turn gets ``first_turn`` = the earliest such turn, and the
+    category's subthemes are ranked by ``first_turn`` with ties as ties (mid-rank: two raised
+    in the same turn after the first both get 2.5). A transcript in which the prompt never
+    matches is skipped for that category (not counted from the start); a category without a
+    prompt gets no ranks at all.
 
     Returns ``(primacy_by_transcript, summary)``: the summary has, per subtheme (all of the
-    codebook), the number of transcripts where it was raised after the prompt, the mean and
-    median rank over those transcripts (empty when never raised) and ``n_first``, how often
-    it was raised first.
+    codebook), the number of transcripts where it was raised after its prompt, the mean and
+    median rank over those transcripts (empty when never raised or no prompt), ``n_first``
+    (how often it was raised first, alone or tied) and ``prompt_found`` (transcripts of
+    ``units`` in which its category's prompt matched; empty without a prompt).
     """
-    starts = prompt_turns(units, prompt)
+    subs = _subthemes(codebook)
+    categories = list(dict.fromkeys(subs["category"]))
+    prompts = category_prompts(prompt, categories)
     coded = _coded(consensus, codebook)
-    order = {name: i for i, name in enumerate(_subthemes(codebook)["subtheme"])}
-    coded["start_turn"] = coded["transcript_id"].map(starts)
-    after = coded[coded["start_turn"].notna() & (coded["turn"] >= coded["start_turn"])]
+    order = {name: i for i, name in enumerate(subs["subtheme"])}
+    found = {}
+    parts = []
+    for category in categories:
+        if prompts[category] is None:
+            continue
+        starts = prompt_turns(units, prompts[category])
+        found[category] = len(starts)
+        mine = coded[coded["category"] == category].copy()
+        mine["start_turn"] = mine["transcript_id"].map(starts)
+        parts.append(mine[mine["start_turn"].notna() & (mine["turn"] >= mine["start_turn"])])
+    after = pd.concat(parts, ignore_index=True) if parts else coded.iloc[:0]
     firsts = (
-        after.groupby(["transcript_id", "participant_id", "wave", "subtheme"], as_index=False)[
-            "turn"
-        ]
+        after.groupby(
+            ["transcript_id", "participant_id", "wave", "category", "subtheme"], as_index=False
+        )["turn"]
         .min()
         .rename(columns={"turn": "first_turn"})
     )
@@ -387,15 +485,21 @@ def primacy(
     firsts = firsts.sort_values(
         ["participant_id", "wave", "transcript_id", "first_turn", "order"], kind="stable"
     )
-    firsts["rank"] = firsts.groupby("transcript_id", sort=False).cumcount() + 1
+    group = firsts.groupby(["transcript_id", "category"], sort=False)["first_turn"]
+    firsts["rank"] = group.rank(method="average").astype(float)
+    firsts["_first"] = firsts["first_turn"] == group.transform("min")
     by_transcript = firsts[PRIMACY_BY_TRANSCRIPT_COLUMNS].reset_index(drop=True)
-    for column in ("participant_id", "wave", "first_turn", "rank"):
+    for column in ("participant_id", "wave", "first_turn"):
         by_transcript[column] = by_transcript[column].astype("int64")
-    return by_transcript, _primacy_summary(by_transcript, codebook, len(starts))
+    n_first = firsts[firsts["_first"]].groupby("subtheme").size()
+    return by_transcript, _primacy_summary(by_transcript, codebook, found, n_first)
 
 
 def _primacy_summary(
-    by_transcript: pd.DataFrame, codebook: pd.DataFrame, prompt_found: int
+    by_transcript: pd.DataFrame,
+    codebook: pd.DataFrame,
+    prompt_found: Mapping[str, int],
+    n_first: pd.Series,
 ) -> pd.DataFrame:
     grouped = by_transcript.groupby("subtheme")["rank"]
     stats = pd.DataFrame(
@@ -403,15 +507,14 @@ def _primacy_summary(
             "n_transcripts": grouped.size(),
             "mean_rank": grouped.mean(),
             "median_rank": grouped.median(),
-            "n_first": grouped.apply(lambda ranks: int((ranks == 1).sum())),
         }
     ).reset_index()
     out = _subthemes(codebook).merge(stats, on="subtheme", how="left")
     out["n_transcripts"] = out["n_transcripts"].fillna(0).astype("int64")
-    out["n_first"] = out["n_first"].fillna(0).astype("int64")
+    out["n_first"] = out["subtheme"].map(n_first).fillna(0).astype("int64")
     out["mean_rank"] = out["mean_rank"].astype(float)
     out["median_rank"] = out["median_rank"].astype(float)
-    out["prompt_found"] = int(prompt_found)
+    out["prompt_found"] = out["category"].map(prompt_found).astype("Int64")
     return out[PRIMACY_COLUMNS]
 
 
@@ -480,7 +583,9 @@ def theme_importance(
 
     ``frequency`` is the share (0–1) of participants who raised the subtheme over all waves
     (``n_participants / n_interviewed`` at wave ``all``); ``primacy`` is the rescaled mean
-    rank (:func:`rescale_primacy`, 0 when never raised after the prompt). With the weights
+    rank within the category (:func:`rescale_primacy` with the category's number of subthemes,
+    0 when never raised after the prompt; empty, with weight 0, for a category without a
+    primacy prompt, whose importance is then its frequency). With the weights
     normalised to sum 1, ``importance = w_f · frequency + w_p · primacy``. Subthemes are
     ranked within their category by importance, highest first; equal scores share a rank
     (competition ranking 1, 2, 2, 4) and are listed in codebook order.
@@ -499,11 +604,25 @@ def theme_importance(
             raise InputError(None, f"the {name} has no row for subtheme {missing.iloc[0]!r}")
     out = subthemes.copy()
     out["frequency"] = out["subtheme"].map(share).astype(float)
-    rescaled = rescale_primacy(out["subtheme"].map(mean_rank), len(subthemes))
-    out["primacy"] = rescaled.astype(float)
-    out["weight_frequency"] = w_frequency
-    out["weight_primacy"] = w_primacy
-    out["importance"] = w_frequency * out["frequency"] + w_primacy * out["primacy"]
+    # ranks are within a category, so the largest possible rank is the category's size
+    size = out.groupby("category")["subtheme"].transform("size")
+    ranks = out["subtheme"].map(mean_rank)
+    out["primacy"] = np.nan
+    for n in pd.unique(size):
+        rows = size == n
+        out.loc[rows, "primacy"] = rescale_primacy(ranks[rows], int(n)).to_numpy()
+    # a category without a primacy prompt has no primacy: importance is its frequency alone
+    if "prompt_found" in primacy_summary.columns:
+        found = primacy_summary.set_index("subtheme")["prompt_found"]
+        no_prompt = out["subtheme"].map(found).isna().to_numpy()
+    else:
+        no_prompt = np.zeros(len(out), dtype=bool)
+    out.loc[no_prompt, "primacy"] = np.nan
+    out["weight_frequency"] = np.where(no_prompt, 1.0, w_frequency)
+    out["weight_primacy"] = np.where(no_prompt, 0.0, w_primacy)
+    out["importance"] = out["weight_frequency"] * out["frequency"] + out["weight_primacy"] * out[
+        "primacy"
+    ].fillna(0.0)
     out["rank_in_category"] = (
         out["importance"]
         .round(_DECIMALS)
@@ -836,7 +955,7 @@ def run_themes(
     interviews_csv: Path,
     codebook_yaml: Path,
     out_dir: Path,
-    primacy_prompt: str | None,
+    primacy_prompt: str | Mapping[str, str | None] | None,
     weights: Mapping[str, float],
     min_words: int,
     max_words: int,
@@ -851,7 +970,7 @@ def run_themes(
     consensus = read_consensus(consensus_csv, codebook, units, interviews)
     _check_exemplars(codebook, units, Path(codebook_yaml))
     normalise_weights(weights)
-    _compile_prompt(primacy_prompt)
+    prompts = category_prompts(primacy_prompt, list(dict.fromkeys(codebook["category"])))
 
     frequency = frequency_by_wave(consensus, units, interviews, codebook)
     matrix = participant_theme_matrix(consensus, interviews, codebook)
@@ -864,25 +983,38 @@ def run_themes(
         "importance": theme_importance(frequency, summary, codebook, weights),
         "cooccurrence": cooccurrence(consensus, codebook),
         "exemplars": choose_exemplars(consensus, units, codebook, min_words, max_words),
+        "primacy_prompts": primacy_prompts(units, prompts),
     }
     out_dir = Path(out_dir)
     with OutputSet() as out:
         for key, name in OUTPUT_FILES.items():
             out.csv(out_dir / name, tables[key])
-    _log_summary(units, summary, tables["exemplars"], primacy_prompt)
+    _log_summary(units, summary, tables["exemplars"], prompts)
 
 
 def _log_summary(
-    units: pd.DataFrame, summary: pd.DataFrame, exemplars: pd.DataFrame, prompt: str | None
+    units: pd.DataFrame,
+    summary: pd.DataFrame,
+    exemplars: pd.DataFrame,
+    prompts: Mapping[str, str | None],
 ) -> None:
     n_transcripts = units["transcript_id"].nunique()
-    found = int(summary["prompt_found"].iloc[0]) if len(summary) else 0
-    log.info("themes: primacy prompt found in %d of %d transcripts", found, n_transcripts)
-    if prompt and found < n_transcripts:
-        log.warning(
-            "themes: %d transcript(s) never asked the primacy prompt; left out of primacy ranks",
-            n_transcripts - found,
+    found = summary.drop_duplicates("category").set_index("category")["prompt_found"]
+    for category, prompt in prompts.items():
+        if prompt is None:
+            log.info("themes: no primacy prompt for %s; no primacy ranks", category)
+            continue
+        n = int(found.get(category, 0)) if pd.notna(found.get(category)) else 0
+        log.info(
+            "themes: %s primacy prompt found in %d of %d transcripts", category, n, n_transcripts
         )
+        if prompt and n < n_transcripts:
+            log.warning(
+                "themes: %d transcript(s) never asked the %s primacy prompt; left out of its "
+                "primacy ranks",
+                n_transcripts - n,
+                category,
+            )
     widened = exemplars.loc[exemplars["rule"].isin(["tfidf-any", "none"]), "subtheme"].tolist()
     if widened:
         log.warning(

@@ -13,6 +13,7 @@ rule themes:
         importance="results/themes/theme_importance.csv",
         cooccurrence="results/themes/cooccurrence.csv",
         exemplars="results/themes/exemplars.csv",
+        primacy_prompts="results/themes/primacy_prompts.csv",
     log:
         "logs/themes.log",
     conda:
