@@ -35,6 +35,7 @@ def _inputs(name: str) -> dict[str, str]:
             "cooccurrence": THEMES / "cooccurrence.csv",
             "theme_importance": THEMES / "theme_importance.csv",
             "exemplars": THEMES / "exemplars.csv",
+            "trajectories": THEMES / "trajectories.csv",
             "codebook": DATA / "codebook.yaml",
         },
         "manuscript": {

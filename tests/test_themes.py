@@ -39,6 +39,7 @@ from qualflow.themes import (
     PRIMACY_BY_TRANSCRIPT_COLUMNS,
     PRIMACY_COLUMNS,
     PRIMACY_PROMPT_COLUMNS,
+    TRAJECTORY_COLUMNS,
     attribution,
     category_prompts,
     choose_exemplars,
@@ -52,6 +53,7 @@ from qualflow.themes import (
     rescale_primacy,
     run_themes,
     theme_importance,
+    trajectories,
 )
 
 PROMPT = "(?i)\\b(challeng|difficult)"
@@ -503,6 +505,56 @@ def test_primacy_bad_regex_is_an_input_error(codebook):
         primacy(consensus_frame(codebook), units_frame(), codebook, "(unclosed")
 
 
+def test_trajectories_by_hand(codebook):
+    interviews = interviews_frame().assign(
+        note=["", "", "", "", "", "Had left the job", "", "", ""]
+    )
+    traj = trajectories(consensus_frame(codebook), interviews, codebook)
+    assert list(traj.columns) == TRAJECTORY_COLUMNS
+    # 3 participants × 3 waves × (5 subthemes + 7 codes)
+    assert len(traj) == 3 * 3 * (5 + 7)
+
+    def path(person, level, theme):
+        rows = traj[
+            (traj["participant_id"] == person) & (traj["level"] == level) & (traj["theme"] == theme)
+        ]
+        return rows["status"].tolist(), rows["change"].tolist(), rows["pattern"].iloc[0]
+
+    assert path(101, "subtheme", "supportive_figures") == (
+        ["present", "absent", "absent"],
+        ["first", "dropped", "still_absent"],
+        "100",
+    )
+    assert path(101, "subtheme", "unclear_role") == (
+        ["present", "present", "absent"],
+        ["first", "kept", "dropped"],
+        "110",
+    )
+    assert path(101, "subtheme", "defined_role")[1] == ["first", "still_absent", "gained"]
+    # 102 left before wave 3: missing, with the reason from interviews.csv
+    status, change, pattern = path(102, "subtheme", "supportive_figures")
+    assert (status, change, pattern) == (
+        ["present", "present", "missing"],
+        ["first", "kept", ""],
+        "11.",
+    )
+    # the subtheme was kept, but its code was not: peer_partner replaced supervisor_backing
+    assert path(102, "code", "supervisor_backing")[2] == "10."
+    assert path(102, "code", "peer_partner")[2] == "01."
+    reasons = traj.loc[traj["status"] == "missing", "missing_reason"].unique().tolist()
+    assert reasons == ["not recorded: Had left the job"]
+    # change is against the previous recorded wave, skipping a missing one
+    unlisted = interviews_frame([r for r in INTERVIEWS if r[:2] != (103, 2)])
+    skipped = trajectories(consensus_frame(codebook), unlisted, codebook)
+    row = skipped[
+        (skipped["participant_id"] == 103)
+        & (skipped["theme"] == "supportive_figures")
+        & (skipped["level"] == "subtheme")
+    ]
+    assert row["pattern"].iloc[0] == "0.1" and row["change"].tolist() == ["first", "", "gained"]
+    assert row["missing_reason"].iloc[1] == "no interview listed in interviews.csv"
+
+
 # --------------------------------------------------------------------------------------------
 # Importance
 # --------------------------------------------------------------------------------------------
@@ -833,6 +885,7 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
         "cooccurrence": COOCCURRENCE_COLUMNS,
         "exemplars": EXEMPLAR_COLUMNS,
         "primacy_prompts": PRIMACY_PROMPT_COLUMNS,
+        "trajectories": TRAJECTORY_COLUMNS,
     }
     assert sorted(p.name for p in (tmp_path / "out1").iterdir()) == sorted(OUTPUT_FILES.values())
     for key, name in OUTPUT_FILES.items():

@@ -36,11 +36,12 @@ RESULT_COLUMNS: dict[str, list[str]] = {
     "exemplars": themes.EXEMPLAR_COLUMNS,
     "theme_importance": themes.IMPORTANCE_COLUMNS,
     "primacy": themes.PRIMACY_COLUMNS,
+    "trajectories": themes.TRAJECTORY_COLUMNS,
 }
 # Columns read as text (empty cells stay ""), whatever they look like.
 _TEXT_COLUMNS = set(
     "code subtheme category band note scope group unit statistic level theme wave subtheme_a "
-    "subtheme_b unit_id attribution quote rule".split()
+    "subtheme_b unit_id attribution quote rule status change pattern missing_reason".split()
 )
 
 SCOPE_ORDER = ("overall", "category", "subtheme", "wave")

@@ -34,6 +34,7 @@ rule notebook_themes:
         cooccurrence="results/themes/cooccurrence.csv",
         theme_importance="results/themes/theme_importance.csv",
         exemplars="results/themes/exemplars.csv",
+        trajectories="results/themes/trajectories.csv",
         codebook=config["data"]["codebook"],
     output:
         ipynb="results/notebooks/themes_{category}.ipynb",

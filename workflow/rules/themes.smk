@@ -14,6 +14,7 @@ rule themes:
         cooccurrence="results/themes/cooccurrence.csv",
         exemplars="results/themes/exemplars.csv",
         primacy_prompts="results/themes/primacy_prompts.csv",
+        trajectories="results/themes/trajectories.csv",
     log:
         "logs/themes.log",
     conda:
