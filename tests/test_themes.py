@@ -23,9 +23,11 @@ import re
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from openpyxl.utils import get_column_letter
 
 from qualflow.codebook import load_codebook
 from qualflow.errors import InputError
@@ -39,6 +41,7 @@ from qualflow.themes import (
     PRIMACY_BY_TRANSCRIPT_COLUMNS,
     PRIMACY_COLUMNS,
     PRIMACY_PROMPT_COLUMNS,
+    QUOTE_BANK,
     TRAJECTORY_COLUMNS,
     attribution,
     category_prompts,
@@ -50,6 +53,7 @@ from qualflow.themes import (
     participant_theme_matrix,
     primacy,
     primacy_prompts,
+    read_pins,
     rescale_primacy,
     run_themes,
     theme_importance,
@@ -744,9 +748,14 @@ def exemplar_inputs(tmp_path: Path, exemplars: dict[str, str] | None = None):
 
 def test_exemplar_rule_by_hand(tmp_path):
     consensus, units, book = exemplar_inputs(tmp_path)
-    ex = choose_exemplars(consensus, units, book, min_words=2, max_words=5)
-    assert list(ex.columns) == EXEMPLAR_COLUMNS
-    assert ex["subtheme"].tolist() == list(book["subtheme"].drop_duplicates())
+    every = choose_exemplars(consensus, units, book, min_words=2, max_words=5)
+    assert list(every.columns) == EXEMPLAR_COLUMNS
+    assert every["subtheme"].drop_duplicates().tolist() == list(book["subtheme"].drop_duplicates())
+    # both candidates of supportive_figures are quoted, the more typical first
+    sf_rows = every[every["subtheme"] == "supportive_figures"]
+    assert sf_rows["unit_id"].tolist() == ["201_2:2", "201_1:2"]
+    assert sf_rows["rank"].tolist() == [1, 2]
+    ex = every.drop_duplicates("subtheme")  # rank 1 of each subtheme
     sf = row(ex, subtheme="supportive_figures")
     # Candidates: 201_1:2 and 201_2:2 only (201_1:1 is the interviewer, 201_1:4 was resolved
     # rather than agreed, 201_2:4 has 6 words). With s = "supervisor mentoring" and w = "ward
@@ -761,18 +770,18 @@ def test_exemplar_rule_by_hand(tmp_path):
         2,
         "facilitators",
     )
-    # defined_role: its only unit was resolved → widened to any consensus unit; no other unit
-    # to form a centroid → no score
+    # defined_role: its only unit was resolved, not agreed → no quote, and the reason (the
+    # length and agreement rules are never relaxed)
     dr = row(ex, subtheme="defined_role")
-    assert (dr["unit_id"], dr["rule"]) == ("201_1:6", "tfidf-any")
-    assert math.isnan(dr["score"])
+    assert (dr["unit_id"], dr["rule"], dr["quote"]) == ("", "none", "")
+    assert dr["reason"] == "no agreed participant turn of 2–5 words"
     # unclear_role: two identical texts tie at cos = 1 → the earlier unit (wave 1) wins
     ur = row(ex, subtheme="unclear_role")
     assert (ur["unit_id"], ur["attribution"], ur["rule"]) == ("201_1:8", "201", "tfidf")
     assert ur["score"] == pytest.approx(1.0)
     # hostility was never coded: listed, not dropped
     ho = row(ex, subtheme="hostility")
-    assert (ho["rule"], ho["unit_id"], ho["quote"]) == ("none", "", "")
+    assert (ho["rule"], ho["unit_id"], ho["quote"], ho["reason"]) == ("none", "", "", "never coded")
     assert pd.isna(ho["participant_id"])
 
 
@@ -781,14 +790,17 @@ def test_exemplar_word_limits_change_the_candidates(tmp_path):
     # max_words 6 admits 201_2:4 (6 words): its others sum to w + 3s as well → tie with
     # 201_2:2 at 3/√10, which is earlier in wave 2 → still 201_2:2
     ex = choose_exemplars(consensus, units, book, min_words=2, max_words=6)
-    assert row(ex, subtheme="supportive_figures")["unit_id"] == "201_2:2"
+    assert row(ex.drop_duplicates("subtheme"), subtheme="supportive_figures")["unit_id"] == (
+        "201_2:2"
+    )
     # min_words 3 leaves only the 6-word unit
     ex = choose_exemplars(consensus, units, book, min_words=3, max_words=6)
     sf = row(ex, subtheme="supportive_figures")
     assert (sf["unit_id"], sf["rule"], sf["n_words"]) == ("201_2:4", "tfidf", 6)
-    # nothing fits 10–20 words → every subtheme is widened
+    # nothing fits 10–20 words → no quote at all, never a shorter one
     ex = choose_exemplars(consensus, units, book, min_words=10, max_words=20)
-    assert ex["rule"].tolist() == ["tfidf-any", "tfidf-any", "tfidf-any", "none"]
+    assert ex["rule"].tolist() == ["none"] * 4 and ex["quote"].eq("").all()
+    assert ex["reason"].tolist()[:3] == ["no agreed participant turn of 10–20 words"] * 3
 
 
 def test_exemplar_codebook_override(tmp_path):
@@ -797,7 +809,58 @@ def test_exemplar_codebook_override(tmp_path):
     ur = row(ex, subtheme="unclear_role")
     assert (ur["unit_id"], ur["rule"], ur["attribution"]) == ("201_2:6", "codebook", "201_2")
     assert ur["score"] == pytest.approx(1.0)
-    assert row(ex, subtheme="supportive_figures")["rule"] == "tfidf"
+    assert set(ex.loc[ex["subtheme"] == "supportive_figures", "rule"]) == {"tfidf"}
+
+
+def test_exemplars_spread_over_participants_and_waves_and_avoid_mixed_units(tmp_path):
+    book = load_codebook(write_codebook(tmp_path / "cb.yaml", CODEBOOK))
+    same = "my supervisor backed me every single time"
+    ids = ["301_1:2", "301_2:2", "301_3:2", "302_1:2", "302_2:2"]
+    codings = [(u, "supervisor_backing") for u in ids] + [("301_1:2", "role_confusion")]
+    consensus = consensus_frame(book, codings)
+    units = pd.DataFrame(
+        [
+            {
+                "unit_id": u,
+                "transcript_id": u.split(":")[0],
+                "participant_id": int(u[:3]),
+                "wave": int(u[4]),
+                "turn": 2,
+                "speaker": "participant",
+                "text": same,
+                "n_words": 7,
+            }
+            for u in ids
+        ]
+    )
+    ex = choose_exemplars(consensus, units, book, min_words=5, max_words=10)
+    sf = ex[ex["subtheme"] == "supportive_figures"]
+    # all equally typical: 301 at wave 2 first (earliest unit that is not also a barrier),
+    # then the other participant at a new wave, then a third wave; 301_1:2, also coded
+    # role_confusion (a barrier), is never chosen while a clean unit is left
+    assert sf["unit_id"].tolist() == ["301_2:2", "302_1:2", "301_3:2"]
+    assert sf["wave"].nunique() == 3 and sf["participant_id"].nunique() == 2
+    # the barrier subtheme may use the mixed unit: it is its only candidate
+    ur = row(ex, subtheme="unclear_role")
+    assert (ur["unit_id"], ur["reason"]) == ("301_1:2", "also coded facilitators")
+    # pins override the rule
+    pins = pd.DataFrame({"unit_id": ["302_2:2"], "subtheme": ["supportive_figures"]})
+    pinned = choose_exemplars(consensus, units, book, min_words=5, max_words=10, pins=pins)
+    sf = pinned[pinned["subtheme"] == "supportive_figures"]
+    assert sf[["unit_id", "rule", "rank"]].values.tolist() == [["302_2:2", "pinned", 1]]
+
+
+def test_read_pins_checks_units_and_subthemes(tmp_path, codebook):
+    units = units_frame()
+    assert read_pins(None, units, codebook).empty
+    assert read_pins(tmp_path / "absent.csv", units, codebook).empty
+    path = tmp_path / "quotes.csv"
+    path.write_text("unit_id,subtheme\n101_1:2,supportive_figures\n101_1:4,nope\n")
+    with pytest.raises(InputError, match="subtheme 'nope' is not in the codebook") as err:
+        read_pins(path, units, codebook)
+    assert err.value.row == 3
+    path.write_text("unit_id,subtheme\n101_1:2,supportive_figures\n")
+    assert read_pins(path, units, codebook).values.tolist() == [["101_1:2", "supportive_figures"]]
 
 
 def test_exemplar_override_naming_a_missing_unit_is_an_error(tmp_path):
@@ -887,11 +950,22 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
         "primacy_prompts": PRIMACY_PROMPT_COLUMNS,
         "trajectories": TRAJECTORY_COLUMNS,
     }
-    assert sorted(p.name for p in (tmp_path / "out1").iterdir()) == sorted(OUTPUT_FILES.values())
+    written = sorted(p.name for p in (tmp_path / "out1").iterdir())
+    assert written == sorted([*OUTPUT_FILES.values(), QUOTE_BANK])
     for key, name in OUTPUT_FILES.items():
         first = (tmp_path / "out1" / name).read_bytes()
         assert first == (tmp_path / "out2" / name).read_bytes(), name
         assert first.decode("utf-8").splitlines()[0] == ",".join(columns[key])
+    bank = (tmp_path / "out1" / QUOTE_BANK).read_bytes()
+    assert bank == (tmp_path / "out2" / QUOTE_BANK).read_bytes()
+    sheet = openpyxl.load_workbook(tmp_path / "out1" / QUOTE_BANK).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{sheet.max_row}"
+    assert sheet.freeze_panes == "A2"
+    assert {"id_wave", "n_words", "consensus_codes", "text", "exemplar_rank"} <= set(header)
+    consensus = pd.read_csv(paths["consensus_csv"])
+    expected = consensus[["unit_id", "subtheme"]].drop_duplicates()
+    assert sheet.max_row - 1 == len(expected)  # every consensus unit per subtheme
     freq = pd.read_csv(tmp_path / "out1" / OUTPUT_FILES["frequency"], dtype={"wave": str})
     sf3 = freq[(freq["theme"] == "supportive_figures") & (freq["wave"] == "3")].iloc[0]
     assert (sf3["n_participants"], sf3["n_interviewed"], sf3["pct_participants"]) == (1, 2, 50.0)

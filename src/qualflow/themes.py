@@ -26,18 +26,25 @@ Choices made here, stated once:
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import logging
 import re
+import zipfile
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .codebook import LEVELS, load_codebook
+from .codings import set_text_cell
 from .contracts import CONSENSUS_COLUMNS, read_units
 from .errors import InputError, csv_row_number
 from .io import OutputSet
@@ -113,6 +120,7 @@ COOCCURRENCE_COLUMNS = ["subtheme_a", "subtheme_b", "n_units", "n_transcripts", 
 EXEMPLAR_COLUMNS = [
     "subtheme",
     "category",
+    "rank",
     "unit_id",
     "participant_id",
     "wave",
@@ -121,7 +129,10 @@ EXEMPLAR_COLUMNS = [
     "n_words",
     "rule",
     "score",
+    "reason",
 ]
+PIN_COLUMNS = ["unit_id", "subtheme"]
+QUOTE_BANK = "quote_bank.xlsx"
 OUTPUT_FILES = {
     "frequency": "theme_frequency_by_wave.csv",
     "matrix": "participant_theme_matrix.csv",
@@ -139,11 +150,14 @@ WEIGHT_KEYS = ("frequency", "primacy")
 EXEMPLAR_RULE = (
     "For each subtheme, the candidate quotes are participant turns that both coders coded "
     "with a code of the subtheme (consensus source 'agreed') and that are {min_words} to "
-    "{max_words} words long. Each candidate is scored by the cosine similarity of its TF-IDF "
-    "vector to the centroid of the subtheme's other coded units; the highest score wins, ties "
-    "going to the earlier unit (participant, wave, turn). When no candidate exists, every "
-    "consensus unit of the subtheme is a candidate (rule 'tfidf-any'). A unit named as the "
-    "subtheme's exemplar in the codebook overrides the rule (rule 'codebook')."
+    "{max_words} words long; when none is, the subtheme gets no quote and the reason is given. "
+    "Each candidate is scored by the cosine similarity of its TF-IDF vector to the centroid of "
+    "the subtheme's other coded units. Up to three quotes are taken one at a time, preferring "
+    "a turn with no code of the other category (so a facilitator quote is not also a "
+    "complaint), then a participant not yet quoted for the subtheme or the category, then a "
+    "wave not yet quoted, then the higher score and the earlier turn. Units the analysts "
+    "pinned in data/quotes.csv (rule 'pinned') or named as the subtheme's exemplar in the "
+    "codebook (rule 'codebook') override the rule."
 )
 
 # Fixed TF-IDF settings, so the exemplar choice is reproducible (Salton & Buckley 1988).
@@ -808,27 +822,67 @@ def attribution(participant_id: int, wave: int) -> str:
     return str(int(participant_id)) if int(wave) == 1 else f"{int(participant_id)}_{int(wave)}"
 
 
+def read_pins(
+    path: str | PathLike[str] | None, units: pd.DataFrame, codebook: pd.DataFrame
+) -> pd.DataFrame:
+    """``data/quotes.csv`` (``unit_id``, ``subtheme``): quotes the analysts pinned for Table 2.
+
+    Optional: None or a missing file gives no pins. An unknown unit or subtheme stops with the
+    file and row. Returns unit_id and subtheme in file order, repeats dropped.
+    """
+    if path is None or not Path(path).exists():
+        return pd.DataFrame(columns=PIN_COLUMNS)
+    path = Path(path)
+    frame = read_table(path, PIN_COLUMNS)
+    frame = frame.assign(
+        unit_id=frame["unit_id"].astype(str).str.strip(),
+        subtheme=frame["subtheme"].astype(str).str.strip(),
+    )
+    known_units = set(units["unit_id"])
+    known_subthemes = set(codebook["subtheme"])
+    _raise_first(
+        path,
+        ~frame["unit_id"].isin(known_units),
+        lambda r: f"unit {r.unit_id!r} is not in units.csv",
+        frame,
+    )
+    _raise_first(
+        path,
+        ~frame["subtheme"].isin(known_subthemes),
+        lambda r: f"subtheme {r.subtheme!r} is not in the codebook",
+        frame,
+    )
+    return frame[PIN_COLUMNS].drop_duplicates().reset_index(drop=True)
+
+
 def choose_exemplars(
     consensus: pd.DataFrame,
     units: pd.DataFrame,
     codebook: pd.DataFrame,
     min_words: int = 25,
     max_words: int = 80,
+    per_subtheme: int = 3,
+    pins: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One exemplar quote per subtheme, chosen by a fixed, stated rule.
+    """Up to ``per_subtheme`` exemplar quotes per subtheme, chosen by a fixed, stated rule.
 
     The rule (also in :data:`EXEMPLAR_RULE`): candidates are participant units that both
     coders coded with a code of the subtheme (consensus ``source == "agreed"``) and that have
-    ``min_words ≤ n_words ≤ max_words``. Each is scored by the cosine similarity of its TF-IDF
-    vector (scikit-learn ``TfidfVectorizer`` with fixed settings, fitted on all consensus-coded
-    units; Salton & Buckley 1988) to the centroid of the subtheme's *other* coded units (any
-    source, any length) — the most typical way participants voiced the subtheme. The highest
-    score wins; ties (and scores that cannot be computed, as when the subtheme has a single
-    unit) go to the earlier unit in participant, wave, turn order. With no candidate, every
-    consensus unit of the subtheme is a candidate and ``rule`` says ``tfidf-any``. A unit named
-    in the codebook's ``exemplar`` field overrides the rule (``rule = codebook``, scored the
-    same way for information); naming a unit that does not exist is an error. A subtheme
-    never coded gets a row with an empty quote and ``rule = none``.
+    ``min_words ≤ n_words ≤ max_words`` — the limits are never relaxed: with no candidate the
+    subtheme gets one row with an empty quote, ``rule = none`` and the reason. Each candidate
+    is scored by the cosine similarity of its TF-IDF vector (scikit-learn ``TfidfVectorizer``
+    with fixed settings, fitted on all consensus-coded units; Salton & Buckley 1988) to the
+    centroid of the subtheme's *other* coded units — the most typical way participants voiced
+    the subtheme. Quotes are then taken one at a time, preferring, in this order: a unit with
+    no consensus code of another category (a facilitator quote that is not also a complaint);
+    a participant not yet quoted for this subtheme, then not yet quoted in the category; a wave
+    not yet quoted for the subtheme, then the wave least quoted in the category; the higher
+    score; the earlier unit. Subthemes are filled in codebook order.
+
+    Overrides: units pinned in ``pins`` (``data/quotes.csv``; ``rule = pinned``) or named in
+    the codebook's ``exemplar`` field (``rule = codebook``) replace the rule for their
+    subtheme, pins first. ``rank`` numbers a subtheme's quotes (1 = the one a table shows
+    first).
     """
     ordered = _unit_order(units).reset_index(names="position")
     by_id = ordered.set_index("unit_id")
@@ -842,57 +896,128 @@ def choose_exemplars(
     coded_ids = coded["unit_id"].drop_duplicates().tolist()
     vectors, row_of = _tfidf_vectors(by_id.loc[coded_ids, "text"].tolist(), coded_ids)
     exemplar_of = codebook.drop_duplicates("subtheme").set_index("subtheme")["exemplar"]
+    categories_of = coded.groupby("unit_id")["category"].agg(frozenset)
+    pins = pins if pins is not None else pd.DataFrame(columns=PIN_COLUMNS)
+    quoted_people: dict[str, set] = {}
+    quoted_waves: dict[str, dict[int, int]] = {}
 
     rows = []
     for subtheme, category in _subthemes(codebook).itertuples(index=False):
         in_theme = coded[coded["subtheme"] == subtheme]
         theme_ids = in_theme["unit_id"].drop_duplicates().tolist()
+        people = quoted_people.setdefault(category, set())
+        waves = quoted_waves.setdefault(category, {})
+        pinned = pins.loc[pins["subtheme"] == subtheme, "unit_id"].tolist()
         named = str(exemplar_of.get(subtheme, "") or "").strip()
-        if named:
-            if named not in by_id.index:
-                raise InputError(
-                    None,
-                    f"exemplar {named!r} of subtheme {subtheme!r} is not a unit in units.csv",
-                    element=f"subtheme {subtheme}",
+        if named and named not in by_id.index:
+            raise InputError(
+                None,
+                f"exemplar {named!r} of subtheme {subtheme!r} is not a unit in units.csv",
+                element=f"subtheme {subtheme}",
+            )
+        if pinned or named:
+            chosen = [(u, "pinned") for u in pinned] + (
+                [(named, "codebook")] if named and named not in pinned else []
+            )
+            scores = dict(
+                zip(
+                    [u for u, _ in chosen],
+                    _typicality([u for u, _ in chosen], theme_ids, vectors, row_of),
+                    strict=True,
                 )
-            unit_id, rule = named, "codebook"
-            candidates = [named]
+            )
+            picks = [(u, rule, scores[u]) for u, rule in chosen]
         else:
             candidates = _strict_candidates(in_theme, min_words, max_words)
-            rule = "tfidf"
             if not candidates:
-                candidates, rule = theme_ids, "tfidf-any"
-        if not candidates:
-            rows.append(_empty_exemplar(subtheme, category))
-            continue
-        scores = _typicality(candidates, theme_ids, vectors, row_of)
-        unit_id, score = _best(candidates, scores)
-        unit = by_id.loc[unit_id]
-        rows.append(
-            {
-                "subtheme": subtheme,
-                "category": category,
-                "unit_id": unit_id,
-                "participant_id": int(unit["participant_id"]),
-                "wave": int(unit["wave"]),
-                "attribution": attribution(unit["participant_id"], unit["wave"]),
-                "quote": unit["text"],
-                "n_words": int(unit["n_words"]),
-                "rule": rule,
-                "score": score,
-            }
-        )
+                reason = (
+                    "never coded"
+                    if not theme_ids
+                    else f"no agreed participant turn of {min_words}–{max_words} words"
+                )
+                rows.append(_empty_exemplar(subtheme, category, reason))
+                continue
+            scores = _typicality(candidates, theme_ids, vectors, row_of)
+            picks = _spread(
+                candidates, scores, by_id, categories_of, category, people, waves, per_subtheme
+            )
+        for rank, (unit_id, rule, score) in enumerate(picks, start=1):
+            unit = by_id.loc[unit_id]
+            person, wave = int(unit["participant_id"]), int(unit["wave"])
+            people.add(person)
+            waves[wave] = waves.get(wave, 0) + 1
+            mixed = categories_of.get(unit_id, frozenset()) - {category}
+            rows.append(
+                {
+                    "subtheme": subtheme,
+                    "category": category,
+                    "rank": rank,
+                    "unit_id": unit_id,
+                    "participant_id": person,
+                    "wave": wave,
+                    "attribution": attribution(person, wave),
+                    "quote": unit["text"],
+                    "n_words": int(unit["n_words"]),
+                    "rule": rule,
+                    "score": score,
+                    "reason": "also coded " + ", ".join(sorted(mixed)) if mixed else "",
+                }
+            )
     out = pd.DataFrame(rows, columns=EXEMPLAR_COLUMNS)
-    for column in ("participant_id", "wave", "n_words"):
+    for column in ("rank", "participant_id", "wave", "n_words"):
         out[column] = out[column].astype("Int64")
     out["score"] = out["score"].astype(float)
     return out
 
 
-def _empty_exemplar(subtheme: str, category: str) -> dict:
+def _spread(
+    candidates: list[str],
+    scores: np.ndarray,
+    by_id: pd.DataFrame,
+    categories_of: pd.Series,
+    category: str,
+    people: set,
+    waves: dict[int, int],
+    wanted: int,
+) -> list[tuple[str, str, float]]:
+    """Pick up to ``wanted`` candidates one at a time (see :func:`choose_exemplars`)."""
+    rounded = np.round(np.nan_to_num(scores, nan=-np.inf), _DECIMALS)
+    info = [
+        (
+            i,
+            int(by_id.at[u, "participant_id"]),
+            int(by_id.at[u, "wave"]),
+            bool(categories_of.get(u, frozenset()) - {category}),
+        )
+        for i, u in enumerate(candidates)
+    ]
+    picked: list[int] = []
+    mine_people: set[int] = set()
+    mine_waves: set[int] = set()
+    while len(picked) < min(wanted, len(candidates)):
+        best = min(
+            (x for x in info if x[0] not in picked),
+            key=lambda x: (
+                x[3],  # also coded with another category
+                x[1] in mine_people,
+                x[1] in people,
+                x[2] in mine_waves,
+                waves.get(x[2], 0),
+                -rounded[x[0]],
+                x[0],
+            ),
+        )
+        picked.append(best[0])
+        mine_people.add(best[1])
+        mine_waves.add(best[2])
+    return [(candidates[i], "tfidf", float(scores[i])) for i in picked]
+
+
+def _empty_exemplar(subtheme: str, category: str, reason: str = "") -> dict:
     return {
         "subtheme": subtheme,
         "category": category,
+        "rank": pd.NA,
         "unit_id": "",
         "participant_id": pd.NA,
         "wave": pd.NA,
@@ -901,7 +1026,156 @@ def _empty_exemplar(subtheme: str, category: str) -> dict:
         "n_words": pd.NA,
         "rule": "none",
         "score": np.nan,
+        "reason": reason,
     }
+
+
+def quote_bank(
+    consensus: pd.DataFrame,
+    units: pd.DataFrame,
+    codebook: pd.DataFrame,
+    codings: Mapping[str, pd.DataFrame],
+    exemplars: pd.DataFrame,
+) -> pd.DataFrame:
+    """Every consensus unit per subtheme, for analysts choosing quotes (quote_bank.xlsx).
+
+    One row per (subtheme, unit): ID_wave attribution, turn, speaker, word count, the
+    consensus codes of the unit, each coder's codes and memos on it (``codings`` maps coder
+    name → that coder's codings with ``unit_id``, ``code`` and optionally ``memo``), the
+    consensus source, whether the unit also carries a code of another category, its rank if it
+    is an exemplar, and the text. Sorted by codebook order of subtheme, then reading order.
+    """
+    ordered = _unit_order(units).reset_index(names="position").set_index("unit_id")
+    coded = _coded(consensus, codebook)
+    labels = codebook.drop_duplicates("subtheme").set_index("subtheme")
+    subtheme_order = {s: i for i, s in enumerate(labels.index)}
+    per_unit_codes = coded.groupby("unit_id")["code"].agg(lambda c: "; ".join(sorted(set(c))))
+    categories = coded.groupby("unit_id")["category"].agg(frozenset)
+    frame = (
+        coded.groupby(["subtheme", "unit_id"], as_index=False).agg(
+            category=("category", "first"), source=("source", _joined)
+        )
+        if "source" in coded
+        else coded.groupby(["subtheme", "unit_id"], as_index=False)
+        .agg(category=("category", "first"))
+        .assign(source="")
+    )
+    unit = ordered.loc[frame["unit_id"]]
+    frame["participant_id"] = unit["participant_id"].to_numpy()
+    frame["wave"] = unit["wave"].to_numpy()
+    frame["id_wave"] = [
+        attribution(p, w) for p, w in zip(frame["participant_id"], frame["wave"], strict=True)
+    ]
+    frame["turn"] = unit["turn"].to_numpy()
+    frame["speaker"] = unit["speaker"].to_numpy()
+    frame["n_words"] = unit["n_words"].to_numpy()
+    frame["consensus_codes"] = frame["unit_id"].map(per_unit_codes)
+    frame["other_category"] = [
+        ", ".join(sorted(categories[u] - {c}))
+        for u, c in zip(frame["unit_id"], frame["category"], strict=True)
+    ]
+    for coder, rows in codings.items():
+        rows = rows.assign(unit_id=rows["unit_id"].astype(str).str.strip())
+        frame[f"{coder}_codes"] = (
+            frame["unit_id"]
+            .map(rows.groupby("unit_id")["code"].agg(lambda c: "; ".join(sorted(set(map(str, c))))))
+            .fillna("")
+        )
+        memo = rows["memo"] if "memo" in rows else pd.Series("", index=rows.index)
+        memo = memo.fillna("").astype(str).str.strip()
+        frame[f"{coder}_memos"] = (
+            frame["unit_id"]
+            .map(
+                rows.assign(memo=memo)[memo != ""]
+                .groupby("unit_id")["memo"]
+                .agg(lambda m: " | ".join(dict.fromkeys(m)))
+            )
+            .fillna("")
+        )
+    chosen = exemplars[exemplars["unit_id"].astype(str) != ""]
+    rank = dict(
+        zip(zip(chosen["subtheme"], chosen["unit_id"], strict=True), chosen["rank"], strict=True)
+    )
+    frame["exemplar_rank"] = [
+        rank.get((s, u), pd.NA) for s, u in zip(frame["subtheme"], frame["unit_id"], strict=True)
+    ]
+    frame["exemplar_rank"] = frame["exemplar_rank"].astype("Int64")
+    frame["text"] = unit["text"].to_numpy()
+    frame["_s"] = frame["subtheme"].map(subtheme_order)
+    frame["_p"] = frame["unit_id"].map(ordered["position"])
+    frame = frame.sort_values(["_s", "_p"], kind="stable").reset_index(drop=True)
+    columns = [
+        "subtheme",
+        "category",
+        "unit_id",
+        "id_wave",
+        "participant_id",
+        "wave",
+        "turn",
+        "speaker",
+        "n_words",
+        "consensus_codes",
+        "source",
+        "other_category",
+        *[c for coder in codings for c in (f"{coder}_codes", f"{coder}_memos")],
+        "exemplar_rank",
+        "text",
+    ]
+    return frame[columns]
+
+
+def _joined(values: pd.Series) -> str:
+    return "; ".join(sorted(set(map(str, values))))
+
+
+_XLSX_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def quote_bank_xlsx(bank: pd.DataFrame) -> bytes:
+    """The quote bank as an .xlsx: one sheet, bold frozen header, autofilter on every column,
+    wrapped text, inert text cells; fixed timestamps so equal inputs give equal bytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "quote_bank"
+    widths = {"text": 80, "consensus_codes": 30, "subtheme": 22, "unit_id": 13}
+    for col, name in enumerate(bank.columns, start=1):
+        cell = sheet.cell(row=1, column=col, value=name)
+        cell.font = Font(bold=True)
+        width = widths.get(name, 40 if name.endswith(("_codes", "_memos")) else 11)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, record in enumerate(bank.itertuples(index=False), start=2):
+        for col, value in enumerate(record, start=1):
+            cell = sheet.cell(row=r, column=col)
+            if isinstance(value, int | np.integer) and not isinstance(value, bool):
+                cell.value = int(value)
+            elif value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+                cell.value = None
+            else:
+                set_text_cell(cell, value)
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(bank.columns), 1))}{len(bank) + 1}"
+    fixed = dt.datetime(2000, 1, 1)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    raw = io.BytesIO()
+    book.save(raw)
+    source = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                    data,
+                )
+            member = zipfile.ZipInfo(info.filename, date_time=_XLSX_DATE)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(member, data)
+    return target.getvalue()
 
 
 def _strict_candidates(in_theme: pd.DataFrame, min_words: int, max_words: int) -> list[str]:
@@ -1057,16 +1331,26 @@ def run_themes(
     weights: Mapping[str, float],
     min_words: int,
     max_words: int,
+    per_subtheme: int = 3,
+    codings_csv: Mapping[str, Path] | None = None,
+    quotes_csv: Path | None = None,
 ) -> None:
-    """Stage entry: read and check the inputs, write the seven theme tables together.
+    """Stage entry: read and check the inputs, write the theme tables and the quote bank.
 
-    Outputs (``out_dir``): see :data:`OUTPUT_FILES`. Nothing is written unless all succeed.
+    Outputs (``out_dir``): see :data:`OUTPUT_FILES`, and ``quote_bank.xlsx`` (each coder's
+    codes and memos from ``codings_csv``, coder name → codings CSV). ``quotes_csv``
+    (``data/quotes.csv``, optional) pins quotes. Nothing is written unless all succeed.
     """
     codebook = load_codebook(codebook_yaml)
     units = read_units(units_csv)
     interviews = read_interviews(interviews_csv)
     consensus = read_consensus(consensus_csv, codebook, units, interviews)
     _check_exemplars(codebook, units, Path(codebook_yaml))
+    pins = read_pins(quotes_csv, units, codebook)
+    codings = {
+        coder: read_table(Path(path), ["unit_id", "code"])
+        for coder, path in (codings_csv or {}).items()
+    }
     normalise_weights(weights)
     prompts = category_prompts(primacy_prompt, list(dict.fromkeys(codebook["category"])))
 
@@ -1080,7 +1364,9 @@ def run_themes(
         "primacy": summary,
         "importance": theme_importance(frequency, summary, codebook, weights),
         "cooccurrence": cooccurrence(consensus, codebook),
-        "exemplars": choose_exemplars(consensus, units, codebook, min_words, max_words),
+        "exemplars": choose_exemplars(
+            consensus, units, codebook, min_words, max_words, per_subtheme, pins
+        ),
         "primacy_prompts": primacy_prompts(units, prompts),
         "trajectories": trajectories(consensus, interviews, codebook),
     }
@@ -1088,6 +1374,8 @@ def run_themes(
     with OutputSet() as out:
         for key, name in OUTPUT_FILES.items():
             out.csv(out_dir / name, tables[key])
+        bank = quote_bank(consensus, units, codebook, codings, tables["exemplars"])
+        out.path(out_dir / QUOTE_BANK).write_bytes(quote_bank_xlsx(bank))
     _log_summary(units, summary, tables["exemplars"], prompts)
 
 
@@ -1114,9 +1402,6 @@ def _log_summary(
                 n_transcripts - n,
                 category,
             )
-    widened = exemplars.loc[exemplars["rule"].isin(["tfidf-any", "none"]), "subtheme"].tolist()
-    if widened:
-        log.warning(
-            "themes: no agreed exemplar candidate for %s (rule tfidf-any or none)",
-            ", ".join(widened),
-        )
+    none = exemplars.loc[exemplars["rule"] == "none", "subtheme"].tolist()
+    if none:
+        log.warning("themes: no exemplar quote for %s (see reason)", ", ".join(none))
