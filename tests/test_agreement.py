@@ -719,6 +719,45 @@ def test_cluster_robust_se_with_singleton_clusters_is_close_to_fleiss():
     assert np.isnan(ag.cluster_robust_kappa_se(np.array([[3, 1, 2, 4]])))
 
 
+def test_reconciliation_summary_against_a_dense_recount():
+    units, a, b, codebook = make_study(n_participants=4, waves=(1, 2), turns=20, miss=0.3)
+    # a consensus: everything both agreed on, plus every other solo coding of coder A
+    both = a.merge(b[["unit_id", "code"]], on=["unit_id", "code"])
+    solo_a = a.merge(b[["unit_id", "code"]], on=["unit_id", "code"], how="left", indicator=True)
+    solo_a = solo_a[solo_a["_merge"] == "left_only"].iloc[::2].drop(columns="_merge")
+    consensus = pd.concat([both, solo_a], ignore_index=True)
+    table = ag.reconciliation_summary(a, b, consensus, units, codebook)
+    value = table.set_index(["section", "who", "statistic"])["value"]
+    turns = units[units["speaker"] == "participant"]["unit_id"].tolist()
+    codes = codebook["code"].tolist()
+
+    def dense(frame):
+        hit = set(zip(frame["unit_id"], frame["code"], strict=True))
+        return np.array([[(u, c) in hit for c in codes] for u in turns])
+
+    da, db, dc = dense(a), dense(b), dense(consensus)
+    pooled = np.array(
+        [[(x & y).sum(), (x & ~y).sum(), (~x & y).sum(), (~x & ~y).sum()] for x, y in
+         zip(da.T, dc.T, strict=True)]
+    )  # fmt: skip
+    assert value[("coder_vs_consensus", "coder_a", "pooled_kappa")] == pytest.approx(
+        float(ag.pooled_kappa(pooled)), abs=TOL
+    )
+    assert value[("coder_vs_consensus", "coder_a", "upheld")] == (da & dc).sum()
+    assert value[("solo_codings", "coder_a", "solo")] == (da & ~db).sum()
+    assert value[("solo_codings", "coder_a", "solo_upheld")] == len(solo_a)
+    assert value[("solo_codings", "coder_b", "solo_upheld")] == 0
+    any_a, any_b = da.any(axis=1), db.any(axis=1)
+    who = "coder_a vs coder_b"
+    assert value[("split", who, "code_turn_kappa")] == pytest.approx(
+        cohen_kappa_score(any_a, any_b), abs=TOL
+    )
+    shared = any_a & any_b
+    exact = (da[shared] == db[shared]).all(axis=1).mean()
+    assert value[("split", who, "which_code_exact")] == pytest.approx(exact, abs=TOL)
+    assert table.loc[table["statistic"] == "which_code_kappa", "n_units"].item() == shared.sum()
+
+
 def test_compare_intervals_counts_wider_bootstrap_intervals():
     by_code = pd.DataFrame(
         {

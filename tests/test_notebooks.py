@@ -27,6 +27,7 @@ def _inputs(name: str) -> dict[str, str]:
             "agreement_by_code": AGREEMENT / "agreement_by_code.csv",
             "agreement_by_code_transcript": AGREEMENT / "agreement_by_code_transcript.csv",
             "agreement_summary": AGREEMENT / "agreement_summary.csv",
+            "reconciliation_summary": DEMO / "results/reconciliation/summary.csv",
             "codebook": DATA / "codebook.yaml",
         },
         "themes": {

@@ -37,11 +37,13 @@ RESULT_COLUMNS: dict[str, list[str]] = {
     "theme_importance": themes.IMPORTANCE_COLUMNS,
     "primacy": themes.PRIMACY_COLUMNS,
     "trajectories": themes.TRAJECTORY_COLUMNS,
+    "reconciliation_summary": agreement.RECONCILIATION_COLUMNS,
 }
 # Columns read as text (empty cells stay ""), whatever they look like.
 _TEXT_COLUMNS = set(
     "code subtheme category band note scope group unit statistic level theme wave subtheme_a "
-    "subtheme_b unit_id attribution quote rule status change pattern missing_reason".split()
+    "subtheme_b unit_id attribution quote rule status change pattern missing_reason section "
+    "who".split()
 )
 
 SCOPE_ORDER = ("overall", "category", "subtheme", "wave")

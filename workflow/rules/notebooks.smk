@@ -5,6 +5,7 @@ rule notebook_agreement:
         agreement_by_code="results/agreement/agreement_by_code.csv",
         agreement_by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
         agreement_summary="results/agreement/agreement_summary.csv",
+        reconciliation_summary="results/reconciliation/summary.csv",
         codebook=config["data"]["codebook"],
     output:
         ipynb="results/notebooks/agreement.ipynb",
