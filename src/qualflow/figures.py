@@ -284,7 +284,8 @@ def _drop_if_crowded(fig: Figure, texts: list[Text]) -> None:
 
 
 def _forest_xmin(ordered: pd.DataFrame) -> float:
-    lows = pd.concat([ordered["kappa_ci_low"], ordered["boot_ci_low"], ordered["kappa"]])
+    low, _, _ = _analytic_interval(ordered, 0.95)  # the interval drawn, whatever its level
+    lows = pd.concat([ordered[low], ordered["boot_ci_low"], ordered["kappa"]])
     lowest = lows.min(skipna=True)
     lowest = 0.0 if pd.isna(lowest) else min(0.0, float(lowest))
     return max(-1.0, math.floor(lowest * 10) / 10 - 0.1)
