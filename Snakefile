@@ -16,6 +16,7 @@ include: "workflow/rules/codebook.smk"
 include: "workflow/rules/qdpx.smk"
 include: "workflow/rules/agreement.smk"
 include: "workflow/rules/reconcile.smk"
+include: "workflow/rules/reconciliation_report.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/notebooks.smk"
 

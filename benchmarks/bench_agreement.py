@@ -167,6 +167,7 @@ def run(
         study.codebook,
         replicates=replicates,
         seed=seed,
+        cluster="transcript",  # the draws below are of transcripts
     )
     report_seconds = time.perf_counter() - t0
 

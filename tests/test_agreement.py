@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -154,19 +155,47 @@ def tiny_units(transcripts=("50001_1", "50002_1"), turns: int = 6) -> pd.DataFra
 # ----------------------------------------------------------------------------- statistics
 
 
+def statsmodels_kappa(table: np.ndarray):
+    """statsmodels' cohens_kappa; it warns dividing kappa 0 by a null SE of 0 (z-value only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return cohens_kappa(as_matrix(np.asarray(table)))
+
+
 def test_kappa_and_se_match_statsmodels_and_sklearn_on_random_tables():
     tables = random_tables(seed=1, k=400)
     kappa = ag.cohen_kappa(tables)
     se = ag.kappa_standard_error(tables)
-    defined = ~ag.degenerate_margins(tables)
+    defined = ~ag.no_variation(tables)
     assert defined.sum() > 350  # the comparison covers most tables
+    assert (ag.degenerate_margins(tables) & defined).any()  # ... including a constant coder
     for table, k, s in zip(tables[defined], kappa[defined], se[defined], strict=True):
-        result = cohens_kappa(as_matrix(table))
+        result = statsmodels_kappa(table)
         a, b = vectors(table)
         assert abs(k - result.kappa) < TOL
         assert abs(k - cohen_kappa_score(a, b)) < TOL
-        assert abs(s - result.std_kappa) < TOL
+        # statsmodels leaves rounding noise (±1e-14 variance) where the SE is 0
+        assert abs(s - np.sqrt(max(result.var_kappa, 0.0))) < 1e-7
     assert np.isnan(kappa[~defined]).all() and np.isnan(se[~defined]).all()
+
+
+@pytest.mark.parametrize(
+    "table",
+    [[4, 26, 0, 0], [0, 0, 5, 25], [0, 30, 0, 0], [3, 0, 27, 0], [0, 7, 0, 23]],
+    ids=["A every unit", "A no unit", "A all B none", "B every unit", "B no unit"],
+)
+def test_one_constant_coder_gives_kappa_zero_like_statsmodels_sklearn_and_irrcac(table):
+    row = ag.kappa_table(np.array([table]), coder_names=("ann", "ben")).iloc[0]
+    a, b = vectors(np.array(table))
+    assert row["kappa"] == 0.0 == cohen_kappa_score(a, b)
+    assert statsmodels_kappa(table).kappa == pytest.approx(0.0, abs=TOL)
+    # Conger's kappa is Cohen's for two raters
+    irr = CAC(pd.DataFrame({"a": a, "b": b}), categories=[0, 1], digits=15).conger()
+    assert irr["est"]["coefficient_value"] == pytest.approx(0.0, abs=TOL)
+    assert row["kappa_se"] == 0.0 and row["kappa_ci_low"] == row["kappa_ci_high"] == 0.0
+    assert "p_o = p_e, so kappa = 0" in row["note"] and row["band"] == "slight"
+    # the other statistics stay: there is something to agree on
+    assert not row[list(ag.UNINFORMATIVE)].isna().all()
 
 
 def test_published_kappa_example():
@@ -296,23 +325,26 @@ def test_undefined_cases_give_nan_and_a_note_without_warnings():
         ]
     )
     table = ag.kappa_table(tables, coder_names=("ann", "ben"))
-    assert table["kappa"].isna().tolist() == [True] * 6 + [False]
-    assert table["kappa_se"].isna().tolist() == [True] * 6 + [False]
+    assert table["kappa"].isna().tolist() == [True, True, False, False, False, True, False]
+    assert table["kappa_se"].isna().tolist() == [True, True, False, False, False, True, False]
+    assert table.loc[[2, 3, 4], "kappa"].tolist() == [0.0, 0.0, 0.0]
     notes = table["note"].tolist()
     assert notes[0].startswith("neither coder applied this code")
     assert np.isnan(table.at[0, "alpha"]) and np.isnan(table.at[0, "ppos"])
-    # statistics that stay defined keep their values: no silent 1.0 for kappa, but p_o is 1
-    assert table.at[0, "percent_agreement"] == 1.0 and table.at[0, "pneg"] == 1.0
-    assert "ann applied the code to every unit" in notes[1] and "pneg" in notes[1]
+    # no silent perfect agreement: nothing that would read 1.0 for an unused code
+    for i in (0, 1, 5):
+        assert table.loc[i, list(ag.UNINFORMATIVE)].isna().all(), i
+    assert "uninformative" in notes[0] and "uninformative" in notes[1]
+    assert notes[1].startswith("both coders applied the code to every unit")
     assert np.isnan(table.at[1, "pneg"]) and np.isnan(table.at[1, "alpha"])
-    assert notes[2] == "ann applied the code to every unit; kappa undefined"
+    assert notes[2].startswith("ann applied the code to every unit; p_o = p_e, so kappa = 0")
     assert not np.isnan(table.at[2, "alpha"]) and not np.isnan(table.at[2, "ac1"])
-    assert notes[3] == "ann applied the code to no unit; kappa undefined"
+    assert notes[3].startswith("ann applied the code to no unit; p_o = p_e")
     assert "ben applied the code to no unit" in notes[4]
     assert notes[5].startswith("no units to compare")
     assert table.loc[5, ["percent_agreement", "ac1", "pabak", "alpha"]].isna().all()
     assert notes[6] == "" and table.at[6, "band"] != ""
-    assert table["band"].tolist()[:6] == [""] * 6
+    assert table["band"].tolist() == ["", "", "slight", "slight", "slight", "", "moderate"]
 
 
 def test_nan_quantile_matches_numpy():
@@ -392,7 +424,7 @@ def test_bootstrap_is_deterministic_and_contains_the_estimate():
     assert (by_code["boot_ci_low"] < by_code["boot_ci_high"]).all()
     summary = first["summary"].dropna(subset=["value"])
     turn = summary[summary["unit"] == "turn"]
-    assert len(turn) == 4 * (1 + 3 + 2 + 3)  # overall, 3 subthemes, 2 categories, 3 waves
+    assert len(turn) == 5 * (1 + 3 + 2 + 3)  # overall, 3 subthemes, 2 categories, 3 waves
     assert ((turn["boot_ci_low"] <= turn["value"]) & (turn["value"] <= turn["boot_ci_high"])).all()
 
 
@@ -403,12 +435,14 @@ def test_bootstrap_interval_collapses_with_one_transcript():
     assert len(by_code) > 0
     assert np.allclose(by_code["boot_ci_low"], by_code["kappa"], atol=TOL)
     assert np.allclose(by_code["boot_ci_high"], by_code["kappa"], atol=TOL)
-    assert by_code["note"].str.contains("one transcript").all()
+    assert by_code["note"].str.contains("one participant: the bootstrap interval collapses").all()
 
 
 def test_report_boot_interval_uses_the_cluster_bootstrap_of_the_seed():
     units, a, b, codebook = make_study(n_participants=4, waves=(1, 2))
-    report = ag.agreement_report(a, b, units, codebook, replicates=150, seed=5, ci_level=0.9)
+    report = ag.agreement_report(
+        a, b, units, codebook, replicates=150, seed=5, ci_level=0.9, cluster="transcript"
+    )
     scope = units[units["speaker"] == "participant"]
     transcripts = list(dict.fromkeys(scope["transcript_id"]))
     unit_transcript = pd.Index(transcripts).get_indexer(scope["transcript_id"])
@@ -526,7 +560,13 @@ def test_report_rows_and_columns_follow_the_file_contract():
     assert report["by_code"]["code"].tolist() == codebook["code"].tolist()
     summary = report["summary"]
     assert summary["scope"].unique().tolist() == ["overall", "subtheme", "category", "wave"]
-    assert summary["unit"].unique().tolist() == ["turn", "transcript"]
+    assert summary["unit"].unique().tolist() == [
+        "turn",
+        "transcript",
+        "subtheme_turn",
+        "presence",
+    ]
+    assert set(summary["cluster"]) == {"participant"} and set(summary["n_clusters"]) == {3}
     assert set(summary["statistic"]) == set(ag.SUMMARY_STATISTICS)
     subthemes = summary.loc[summary["scope"] == "subtheme", "group"].unique().tolist()
     assert subthemes == ["connection", "structure", "stigma"]
@@ -551,6 +591,189 @@ def test_summary_values_match_building_blocks():
     wave_1 = units[(units["wave"] == 1) & (units["speaker"] == "participant")]
     assert summary.loc[("wave", "1", "turn", "pooled_kappa"), "n_units"] == len(wave_1)
     assert summary.loc[("wave", "1", "transcript", "pooled_kappa"), "n_units"] == 4
+
+
+def test_subtheme_and_presence_agreement_match_a_dense_recount_with_sklearn():
+    units, a, b, codebook = make_study(n_participants=5, turns=8, miss=0.3)
+    report = ag.agreement_report(a, b, units, codebook, replicates=20)
+    summary = report["summary"].set_index(["scope", "group", "unit", "statistic"]).sort_index()
+    double = set(a["transcript_id"]) & set(b["transcript_id"])
+    turns = units[(units["speaker"] == "participant") & units["transcript_id"].isin(double)]
+    sub = dict(zip(codebook["code"], codebook["subtheme"], strict=True))
+    checked = 0
+    for name in ["connection", "structure", "stigma"]:
+        marks = {}
+        for coder, frame in (("a", a), ("b", b)):
+            hit = set(frame.loc[frame["code"].map(sub) == name, "unit_id"])
+            marks[coder] = turns["unit_id"].isin(hit).to_numpy()
+        row = summary.loc[("subtheme", name, "subtheme_turn")]
+        assert row.loc["pooled_kappa", "value"] == pytest.approx(
+            cohen_kappa_score(marks["a"], marks["b"]), abs=TOL
+        )
+        both = (marks["a"] & marks["b"]).sum()
+        ppos = 2 * both / (marks["a"].sum() + marks["b"].sum())
+        assert row.loc["positive_agreement", "value"] == pytest.approx(ppos, abs=TOL)
+        # presence: participant × wave, was the subtheme raised anywhere in the interview
+        frame = turns.assign(a=marks["a"], b=marks["b"])
+        present = frame.groupby(["participant_id", "wave"])[["a", "b"]].any()
+        row = summary.loc[("subtheme", name, "presence")]
+        assert row.loc["pooled_kappa", "n_units"] == len(present) > 10
+        if len(np.unique(present.to_numpy())) > 1:  # someone varied: kappa is not 0/0
+            expected = cohen_kappa_score(present["a"], present["b"])
+            assert row.loc["pooled_kappa", "value"] == pytest.approx(expected, abs=TOL)
+            checked += 1
+        pboth = (present["a"] & present["b"]).sum()
+        assert row.loc["positive_agreement", "value"] == pytest.approx(
+            2 * pboth / (present["a"].sum() + present["b"].sum()), abs=TOL
+        )
+    assert checked >= 2
+
+
+def test_presence_counts_merge_the_transcripts_of_one_participant_wave():
+    # two transcripts of one participant-wave: A used the subtheme in the first, B in the second
+    counts = np.array([[[0, 1, 0, 3]], [[0, 0, 1, 2]], [[0, 0, 0, 4]]])
+    presence, n_units = ag.presence_counts(counts, np.array([0, 0, 1]))
+    assert presence[:, 0].tolist() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
+    assert n_units.tolist() == [1, 0, 1]
+
+
+def test_participant_bootstrap_resamples_participants_with_all_their_waves():
+    units, a, b, codebook = make_study(n_participants=6, waves=(1, 2, 3), turns=20)
+    report = ag.agreement_report(a, b, units, codebook, replicates=120, seed=8)
+    transcript = ag.agreement_report(
+        a, b, units, codebook, replicates=120, seed=8, cluster="transcript"
+    )
+    scope = units[units["speaker"] == "participant"]
+    transcripts = list(dict.fromkeys(scope["transcript_id"]))
+    person = pd.factorize(pd.Series(transcripts).str.split("_").str[0])[0]
+    unit_transcript = pd.Index(transcripts).get_indexer(scope["transcript_id"])
+    row, code = pd.Index(scope["unit_id"]), pd.Index(codebook["code"])
+
+    def applied(frame):
+        f = frame[frame["unit_id"].isin(row)]
+        return row.get_indexer(f["unit_id"]), code.get_indexer(f["code"])
+
+    counts = ag.per_transcript_counts(unit_transcript, len(transcripts), 5, applied(a), applied(b))
+    draws = ag.bootstrap_draws(6, 120, np.random.default_rng(8))  # participants, not transcripts
+    weights = ag.draws_to_weights(draws, 6)[:, person]
+    low, high, _ = ag.percentile_interval(
+        ag.cohen_kappa(ag.resampled_counts(counts, weights)), 0.95
+    )
+    assert np.allclose(report["by_code"]["boot_ci_low"], low, atol=TOL)
+    assert np.allclose(report["by_code"]["boot_ci_high"], high, atol=TOL)
+    assert (report["by_code"]["n_clusters"] == 6).all()
+    assert (transcript["by_code"]["n_clusters"] == 18).all()
+    assert not np.allclose(report["by_code"]["boot_ci_low"], transcript["by_code"]["boot_ci_low"])
+    assert report["summary"]["note"].str.contains(r"only 6 participants \(< 30\)").any()
+    with pytest.raises(ValueError, match="cluster must be one of"):
+        ag.agreement_report(a, b, units, codebook, replicates=0, cluster="site")
+
+
+def _clustered_study(rng, n_studies, n_clusters, size, strong):
+    """Clustered 2×2 counts (S, K, 4): a latent truth each coder sees with misses (sensitivity)
+    and false alarms (.05). Weak clustering: prevalence .3 and coder B's sensitivity .85
+    everywhere. Strong: each cluster has its own prevalence (Beta(.5, 1.2)) and coder B's
+    sensitivity varies by cluster (uniform .4 to 1), as when a participant talks unclearly."""
+    shape = (n_studies, n_clusters, 1)
+    prevalence = rng.beta(0.5, 1.2, size=shape) if strong else np.full(shape, 0.3)
+    sensitivity = rng.uniform(0.4, 1.0, size=shape) if strong else 0.85
+    truth = rng.random((n_studies, n_clusters, size)) < prevalence
+    a = np.where(truth, rng.random(truth.shape) < 0.9, rng.random(truth.shape) < 0.05)
+    b = np.where(truth, rng.random(truth.shape) < sensitivity, rng.random(truth.shape) < 0.05)
+    cells = [a & b, a & ~b, ~a & b, ~a & ~b]
+    return np.stack([cell.sum(axis=-1) for cell in cells], axis=-1)
+
+
+@pytest.mark.parametrize("strong", [False, True], ids=["weak clustering", "strong clustering"])
+def test_cluster_robust_kappa_se_matches_a_brute_force_simulation(strong):
+    # 3000 simulated studies of 40 clusters × 25 units: the SD of kappa-hat over studies is the
+    # true sampling SE; the mean cluster-robust SE must match it within 10 %, whether the
+    # clustering is weak or strong (where the naive SE is far too small).
+    rng = np.random.default_rng(2014)
+    counts = _clustered_study(rng, 3000, 40, 25, strong)
+    kappa = ag.cohen_kappa(counts.sum(axis=1))
+    robust = ag.cluster_robust_kappa_se(counts, axis=1)
+    naive = ag.kappa_standard_error(counts.sum(axis=1))
+    ok = np.isfinite(kappa) & np.isfinite(robust)
+    assert ok.mean() > 0.99
+    truth = kappa[ok].std(ddof=1)
+    assert robust[ok].mean() == pytest.approx(truth, rel=0.10)
+    if strong:
+        assert naive[ok].mean() < 0.8 * truth  # ignoring clustering understates the SE
+    else:
+        assert naive[ok].mean() == pytest.approx(truth, rel=0.10)
+    # a Wald interval from it covers the true kappa (the mean over studies) about 95 % of times
+    centre = kappa[ok].mean()
+    covered = np.abs(kappa[ok] - centre) <= 1.959963984540054 * robust[ok]
+    assert 0.92 < covered.mean() < 0.975
+
+
+def test_cluster_robust_se_with_singleton_clusters_is_close_to_fleiss():
+    counts = np.repeat(np.eye(4, dtype=int), [20, 5, 10, 15], axis=0)  # 50 one-unit clusters
+    robust = float(ag.cluster_robust_kappa_se(counts))
+    fleiss = float(ag.kappa_standard_error(counts.sum(axis=0)))
+    assert robust == pytest.approx(fleiss, rel=0.03)
+    # a constant coder: kappa 0 in every sample, SE 0; one cluster: NaN
+    constant = np.array([[3, 2, 0, 0], [1, 4, 0, 0], [2, 2, 0, 0]])
+    assert float(ag.cluster_robust_kappa_se(constant)) == 0.0
+    assert np.isnan(ag.cluster_robust_kappa_se(np.array([[3, 1, 2, 4]])))
+
+
+def test_reconciliation_summary_against_a_dense_recount():
+    units, a, b, codebook = make_study(n_participants=4, waves=(1, 2), turns=20, miss=0.3)
+    # a consensus: everything both agreed on, plus every other solo coding of coder A
+    both = a.merge(b[["unit_id", "code"]], on=["unit_id", "code"])
+    solo_a = a.merge(b[["unit_id", "code"]], on=["unit_id", "code"], how="left", indicator=True)
+    solo_a = solo_a[solo_a["_merge"] == "left_only"].iloc[::2].drop(columns="_merge")
+    consensus = pd.concat([both, solo_a], ignore_index=True)
+    table = ag.reconciliation_summary(a, b, consensus, units, codebook)
+    value = table.set_index(["section", "who", "statistic"])["value"]
+    turns = units[units["speaker"] == "participant"]["unit_id"].tolist()
+    codes = codebook["code"].tolist()
+
+    def dense(frame):
+        hit = set(zip(frame["unit_id"], frame["code"], strict=True))
+        return np.array([[(u, c) in hit for c in codes] for u in turns])
+
+    da, db, dc = dense(a), dense(b), dense(consensus)
+    pooled = np.array(
+        [[(x & y).sum(), (x & ~y).sum(), (~x & y).sum(), (~x & ~y).sum()] for x, y in
+         zip(da.T, dc.T, strict=True)]
+    )  # fmt: skip
+    assert value[("coder_vs_consensus", "coder_a", "pooled_kappa")] == pytest.approx(
+        float(ag.pooled_kappa(pooled)), abs=TOL
+    )
+    assert value[("coder_vs_consensus", "coder_a", "upheld")] == (da & dc).sum()
+    assert value[("solo_codings", "coder_a", "solo")] == (da & ~db).sum()
+    assert value[("solo_codings", "coder_a", "solo_upheld")] == len(solo_a)
+    assert value[("solo_codings", "coder_b", "solo_upheld")] == 0
+    any_a, any_b = da.any(axis=1), db.any(axis=1)
+    who = "coder_a vs coder_b"
+    assert value[("split", who, "code_turn_kappa")] == pytest.approx(
+        cohen_kappa_score(any_a, any_b), abs=TOL
+    )
+    shared = any_a & any_b
+    exact = (da[shared] == db[shared]).all(axis=1).mean()
+    assert value[("split", who, "which_code_exact")] == pytest.approx(exact, abs=TOL)
+    assert table.loc[table["statistic"] == "which_code_kappa", "n_units"].item() == shared.sum()
+
+
+def test_compare_intervals_counts_wider_bootstrap_intervals():
+    by_code = pd.DataFrame(
+        {
+            "kappa_ci_low": [0.5, 0.5, 0.5, np.nan],
+            "kappa_ci_high": [0.7, 0.7, 0.7, np.nan],
+            "cluster_ci_low": [0.4, 0.45, 0.5, np.nan],
+            "cluster_ci_high": [0.8, 0.75, 0.7, np.nan],
+            "boot_ci_low": [0.45, 0.55, 0.4, 0.1],
+            "boot_ci_high": [0.75, 0.65, 0.7, 0.2],
+        }
+    )
+    widths = ag.compare_intervals(by_code)
+    assert widths["n_codes"] == 3
+    assert widths["boot_wider_than_naive"] == 2  # widths .3 and .3 > .2; .1 is not
+    assert widths["boot_wider_than_cluster"] == 1  # .3 < .4, .1 < .3, .3 > .2
+    assert widths["median_ratio_naive"] == pytest.approx(1.5)
 
 
 # ----------------------------------------------------------------------------- errors, stage

@@ -110,11 +110,20 @@ def test_forest_plot_lists_every_code_and_the_undefined_one(tmp_path, by_code, b
     for label in book["code_label"]:
         assert label in text
     assert "Pooled κ = 0.72" in text
-    assert "Analytic 90% CI" in text and "Bootstrap 90% CI" in text
+    assert "Cluster-robust 90% CI" in text
+    assert "Bootstrap 90% CI (10 participants resampled)" in text
+    assert "Only 10 participants (< 30)" in text
     assert "κ not estimable for: Exclusion from meetings (neither coder applied this code" in text
     isolation = by_code.set_index("code").loc["isolation"]
-    assert f"{isolation['kappa']:.2f} (\u2212{abs(isolation['kappa_ci_low']):.2f} to" in text
+    assert f"{isolation['kappa']:.2f} (\u2212{abs(isolation['cluster_ci_low']):.2f} to" in text
     assert "Almost perfect" in text and "Poor" in text  # Landis & Koch bands named
+    assert "κ = 0 by construction" not in text
+    constant = by_code.copy()
+    constant.loc[constant["code"] == "isolation", "note"] = (
+        "ann applied the code to every unit; p_o = p_e, so kappa = 0 by construction"
+    )
+    flagged = _all_text(figures.forest_plot(constant, book, ci_level=0.9))
+    assert "κ = 0 by construction (one coder constant, p_o = p_e; SE 0) for: Isolation" in flagged
     assert_readable(fig)
     _check_saved(fig, tmp_path)
 

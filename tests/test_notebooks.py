@@ -27,7 +27,12 @@ def _inputs(name: str) -> dict[str, str]:
             "agreement_by_code": AGREEMENT / "agreement_by_code.csv",
             "agreement_by_code_transcript": AGREEMENT / "agreement_by_code_transcript.csv",
             "agreement_summary": AGREEMENT / "agreement_summary.csv",
+            "codebook_changes": DEMO / "results/codebook/changes.csv",
             "codebook": DATA / "codebook.yaml",
+        },
+        "reconciliation": {
+            "agreement_summary": AGREEMENT / "agreement_summary.csv",
+            "reconciliation_summary": DEMO / "results/reconciliation/summary.csv",
         },
         "themes": {
             "theme_frequency": THEMES / "theme_frequency_by_wave.csv",
@@ -35,6 +40,7 @@ def _inputs(name: str) -> dict[str, str]:
             "cooccurrence": THEMES / "cooccurrence.csv",
             "theme_importance": THEMES / "theme_importance.csv",
             "exemplars": THEMES / "exemplars.csv",
+            "trajectories": THEMES / "trajectories.csv",
             "codebook": DATA / "codebook.yaml",
         },
         "manuscript": {
@@ -155,6 +161,15 @@ def test_agreement_notebook_writes_its_figure_tables_and_narrative(tmp_path):
     assert "bootstrap 90% CI" in narrative and narrative in _outputs_text(notebook) + "\n"
     page = (tmp_path / "agreement.html").read_text(encoding="utf-8")
     assert 'alt="Forest plot of Cohen' in page and "No description has been provided" not in page
+    shown = _outputs_text(notebook)
+    assert "siloed_structure renamed to siloed_departments" in shown
+    assert "<b>clearer" not in shown and "&lt;b&gt;clearer" in shown  # codebook text is data
+
+
+def test_reconciliation_notebook_states_what_the_meeting_did(tmp_path):
+    notebook, _ = _execute(tmp_path, "reconciliation")
+    text = _outputs_text(notebook)
+    assert "pooled κ was" in text and "were upheld" in text
 
 
 @pytest.mark.parametrize("category", ["all", "barriers"])

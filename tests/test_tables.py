@@ -197,18 +197,42 @@ def test_agreement_table_keeps_codebook_order_and_undefined_codes(book):
     assert table["Code"].tolist() == book["code_label"].tolist()
     isolation = table[table["Code"] == "Isolation"].iloc[0]
     row = by_code.set_index("code").loc["isolation"]
-    assert isolation["κ (90% CI)"] == (
-        f"{row['kappa']:.2f} ({row['kappa_ci_low']:.2f} to {row['kappa_ci_high']:.2f})"
+    assert isolation["κ (cluster-robust 90% CI)"] == (
+        f"{row['kappa']:.2f} ({row['cluster_ci_low']:.2f} to {row['cluster_ci_high']:.2f})"
     )
+    assert "Bootstrap 90% CI (10 participants resampled)" in table.columns
+    assert isolation["Positive agreement"] == f"{row['ppos']:.2f}"
     assert (
         isolation["Both / A only / B only"] == f"{row['both']} / {row['a_only']} / {row['b_only']}"
     )
     assert isolation["Agreement (%)"] == f"{100 * row['percent_agreement']:.1f}"
     excluded = table[table["Code"] == "Exclusion from meetings"].iloc[0]
-    assert excluded["κ (90% CI)"] == "n/a"
+    assert excluded["κ (cluster-robust 90% CI)"] == "n/a"
+    # no silent perfect agreement for a code nobody used
+    for column in ("Agreement (%)", "PABAK", "AC1", "Positive agreement"):
+        assert excluded[column] == "n/a", column
     assert excluded["Note"].startswith("neither coder applied this code")
     assert excluded["Strength"] == ""
     assert table.iloc[0]["Strength"] == "Almost perfect"
+
+
+def test_agreement_table_shows_subtheme_and_presence_agreement_once_per_subtheme(book):
+    by_code = _result("agreement_by_code", "agreement")
+    summary = _result("agreement_summary", "agreement")
+    table = tables.agreement_table(by_code, book, 0.95, summary=summary)
+    presence = "Subtheme presence (participant × wave): κ / PA"
+    first = table[table["Subtheme"] != ""]
+    assert (first[presence] != "").all() and (
+        table.loc[table["Subtheme"] == "", presence] == ""
+    ).all()
+    rows = summary[(summary["unit"] == "presence") & (summary["group"] == "personal_growth")]
+    value = rows.set_index("statistic")["value"]
+    growth = first[first["Subtheme"] == "Opportunities for personal growth"].iloc[0]
+    expected = f"{value['pooled_kappa']:.2f} / {value['positive_agreement']:.2f}"
+    assert growth[presence] == expected
+    assert "Subtheme (turns): κ / PA" in table.columns
+    caption = tables.agreement_caption(0.95, by_code=by_code)
+    assert "cluster-robust" in caption and "10 participants (fewer than 30)" in caption
 
 
 def test_agreement_narrative_takes_every_number_from_the_csvs(book):

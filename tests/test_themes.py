@@ -19,12 +19,15 @@ hostility, unsupportive_environment):
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from openpyxl.utils import get_column_letter
 
 from qualflow.codebook import load_codebook
 from qualflow.errors import InputError
@@ -37,7 +40,11 @@ from qualflow.themes import (
     OUTPUT_FILES,
     PRIMACY_BY_TRANSCRIPT_COLUMNS,
     PRIMACY_COLUMNS,
+    PRIMACY_PROMPT_COLUMNS,
+    QUOTE_BANK,
+    TRAJECTORY_COLUMNS,
     attribution,
+    category_prompts,
     choose_exemplars,
     cooccurrence,
     cooccurrence_matrix,
@@ -45,9 +52,12 @@ from qualflow.themes import (
     normalise_weights,
     participant_theme_matrix,
     primacy,
+    primacy_prompts,
+    read_pins,
     rescale_primacy,
     run_themes,
     theme_importance,
+    trajectories,
 )
 
 PROMPT = "(?i)\\b(challeng|difficult)"
@@ -353,20 +363,23 @@ def test_primacy_with_prompt_by_transcript(codebook):
         )
     )
     assert got == [
-        # supportive_figures at turn 2 comes before the prompt (turn 3): not ranked
+        # ranks are within a category. supportive_figures at turn 2 comes before the prompt
+        # (turn 3): not ranked
         ("101_1", "unclear_role", 4, 1),
         ("101_1", "hostility", 6, 2),
         ("101_2", "unclear_role", 4, 1),
         # 101_3: prompt at turn 5, defined_role at turn 2 → nothing ranked
-        # 102_1: supportive_figures and hostility both at turn 4 → codebook order breaks the tie
+        # 102_1: supportive_figures (facilitators) and hostility (barriers) both at turn 4:
+        # each is first in its own category
         ("102_1", "supportive_figures", 4, 1),
-        ("102_1", "hostility", 4, 2),
-        ("102_1", "unclear_role", 6, 3),
+        ("102_1", "hostility", 4, 1),
+        ("102_1", "unclear_role", 6, 2),
         # 102_2: the prompt never matches an interviewer turn → skipped
         ("103_1", "unclear_role", 4, 1),
         ("103_3", "supportive_figures", 4, 1),
-        ("103_3", "unclear_role", 6, 2),
+        ("103_3", "unclear_role", 6, 1),
     ]
+    assert by_transcript["category"].tolist()[:2] == ["barriers", "barriers"]
     assert row(by_transcript, transcript_id="103_3", subtheme="unclear_role")["wave"] == 3
 
 
@@ -384,13 +397,18 @@ def test_primacy_with_prompt_summary(codebook):
     assert set(summary["prompt_found"]) == {7}
     sf = row(summary, subtheme="supportive_figures")
     assert (sf["n_transcripts"], sf["mean_rank"], sf["median_rank"], sf["n_first"]) == (2, 1, 1, 2)
-    ur = row(summary, subtheme="unclear_role")  # ranks 1, 1, 3, 1, 2
+    ur = row(summary, subtheme="unclear_role")  # ranks 1, 1, 2, 1, 1 among barriers
     assert ur["n_transcripts"] == 5
-    assert ur["mean_rank"] == pytest.approx(1.6)
+    assert ur["mean_rank"] == pytest.approx(1.2)
     assert ur["median_rank"] == 1
-    assert ur["n_first"] == 3
-    ho = row(summary, subtheme="hostility")  # ranks 2, 2
-    assert (ho["n_transcripts"], ho["mean_rank"], ho["median_rank"], ho["n_first"]) == (2, 2, 2, 0)
+    assert ur["n_first"] == 4
+    ho = row(summary, subtheme="hostility")  # ranks 2, 1
+    assert (ho["n_transcripts"], ho["mean_rank"], ho["median_rank"], ho["n_first"]) == (
+        2,
+        1.5,
+        1.5,
+        1,
+    )
     for never in ("defined_role", "unsupportive_environment"):
         got = row(summary, subtheme=never)
         assert got["n_transcripts"] == 0 and got["n_first"] == 0
@@ -408,39 +426,137 @@ def test_primacy_without_prompt_counts_from_the_start(codebook, prompt):
         )
     }
     assert ranks[("101_1", "supportive_figures")] == 1
-    assert ranks[("101_1", "unclear_role")] == 2
-    assert ranks[("101_1", "hostility")] == 3
+    assert ranks[("101_1", "unclear_role")] == 1  # first among barriers
+    assert ranks[("101_1", "hostility")] == 2
     assert ranks[("101_3", "defined_role")] == 1
     assert ranks[("102_2", "supportive_figures")] == 1
     assert len(by_transcript) == 12
     assert set(summary["prompt_found"]) == {8}
     sf = row(summary, subtheme="supportive_figures")  # ranks 1, 1, 1, 1
     assert (sf["n_transcripts"], sf["mean_rank"], sf["n_first"]) == (4, 1.0, 4)
-    ur = row(summary, subtheme="unclear_role")  # ranks 2, 1, 3, 1, 2
-    assert ur["mean_rank"] == pytest.approx(1.8)
-    assert ur["median_rank"] == 2
-    assert ur["n_first"] == 2
-    ho = row(summary, subtheme="hostility")  # ranks 3, 2
-    assert ho["mean_rank"] == pytest.approx(2.5) and ho["median_rank"] == pytest.approx(2.5)
+    ur = row(summary, subtheme="unclear_role")  # ranks 1, 1, 2, 1, 1
+    assert ur["mean_rank"] == pytest.approx(1.2)
+    assert ur["median_rank"] == 1
+    assert ur["n_first"] == 4
+    ho = row(summary, subtheme="hostility")  # ranks 2, 1
+    assert ho["mean_rank"] == pytest.approx(1.5) and ho["median_rank"] == pytest.approx(1.5)
     assert row(summary, subtheme="defined_role")["n_transcripts"] == 1
 
 
-def test_primacy_tie_follows_codebook_order_not_code_order(tmp_path):
-    # hostility listed before supportive_figures in this codebook → hostility ranks first
-    tree = {
-        "barriers": {"hostility": ["dismissive_staff"]},
-        "facilitators": CODEBOOK["facilitators"],
+def test_primacy_ties_are_mid_ranks_within_a_category(codebook):
+    # 102_1: unclear_role and hostility (both barriers) at turn 4, no_space at turn 6
+    codings = [
+        ("102_1:4", "role_confusion"),
+        ("102_1:4", "dismissive_staff"),
+        ("102_1:6", "no_space"),
+        ("102_1:6", "supervisor_backing"),
+    ]
+    by_transcript, summary = primacy(
+        consensus_frame(codebook, codings), units_frame(), codebook, PROMPT
+    )
+    ranks = dict(zip(by_transcript["subtheme"], by_transcript["rank"], strict=True))
+    assert ranks == {
+        "unclear_role": 1.5,
+        "hostility": 1.5,
+        "unsupportive_environment": 3.0,
+        "supportive_figures": 1.0,  # alone in its category at turn 6: first
     }
-    book = load_codebook(write_codebook(tmp_path / "cb.yaml", tree))
-    codings = [("102_1:4", "supervisor_backing"), ("102_1:4", "dismissive_staff")]
-    by_transcript, _ = primacy(consensus_frame(book, codings), units_frame(), book, PROMPT)
-    assert by_transcript["subtheme"].tolist() == ["hostility", "supportive_figures"]
-    assert by_transcript["rank"].tolist() == [1, 2]
+    # both tied subthemes count as raised first
+    assert row(summary, subtheme="hostility")["n_first"] == 1
+    assert row(summary, subtheme="unclear_role")["n_first"] == 1
+
+
+def test_primacy_per_category_prompts_and_a_category_without_one(codebook):
+    units = units_frame()
+    # facilitators count from turn 1 (empty prompt), barriers from the challenges question;
+    # with a category left out it gets no primacy at all
+    prompts = {"facilitators": "", "barriers": PROMPT}
+    by_transcript, summary = primacy(consensus_frame(codebook), units, codebook, prompts)
+    ranks = {
+        (t, s): r
+        for t, s, r in by_transcript[["transcript_id", "subtheme", "rank"]].itertuples(
+            index=False, name=None
+        )
+    }
+    assert ranks[("101_1", "supportive_figures")] == 1  # turn 2: before the challenge question
+    assert ("102_2", "supportive_figures") in ranks  # 102_2 never asked about challenges
+    assert not any(t == "102_2" for t, s in ranks if s in ("unclear_role", "hostility"))
+    found = summary.set_index("subtheme")["prompt_found"]
+    assert found["supportive_figures"] == 8 and found["hostility"] == 7
+    only_barriers = {"barriers": PROMPT}
+    by_transcript, summary = primacy(consensus_frame(codebook), units, codebook, only_barriers)
+    assert set(by_transcript["category"]) == {"barriers"}
+    facilitators = summary[summary["category"] == "facilitators"]
+    assert facilitators["prompt_found"].isna().all() and facilitators["mean_rank"].isna().all()
+    freq = frequency_by_wave(consensus_frame(codebook), units, interviews_frame(), codebook)
+    imp = theme_importance(freq, summary, codebook, {"frequency": 1, "primacy": 1})
+    sf = row(imp, subtheme="supportive_figures")
+    assert math.isnan(sf["primacy"]) and sf["weight_primacy"] == 0 and sf["importance"] == 1.0
+    assert row(imp, subtheme="unclear_role")["weight_primacy"] == 0.5
+    audit = primacy_prompts(units, category_prompts(only_barriers, ["facilitators", "barriers"]))
+    assert list(audit.columns) == PRIMACY_PROMPT_COLUMNS
+    assert set(audit["category"]) == {"barriers"} and len(audit) == 8
+    missing = audit[~audit["found"]]
+    assert missing["transcript_id"].tolist() == ["102_2"] and missing["prompt_text"].eq("").all()
+    asked = audit.set_index("transcript_id").loc["101_3"]
+    assert asked["prompt_turn"] == 5 and re.search(PROMPT, asked["prompt_text"])
+    with pytest.raises(InputError, match="unknown category 'enablers'"):
+        primacy(consensus_frame(codebook), units, codebook, {"enablers": PROMPT})
 
 
 def test_primacy_bad_regex_is_an_input_error(codebook):
     with pytest.raises(InputError, match="primacy_prompt.*not a valid regular expression"):
         primacy(consensus_frame(codebook), units_frame(), codebook, "(unclosed")
+
+
+def test_trajectories_by_hand(codebook):
+    interviews = interviews_frame().assign(
+        note=["", "", "", "", "", "Had left the job", "", "", ""]
+    )
+    traj = trajectories(consensus_frame(codebook), interviews, codebook)
+    assert list(traj.columns) == TRAJECTORY_COLUMNS
+    # 3 participants × 3 waves × (5 subthemes + 7 codes)
+    assert len(traj) == 3 * 3 * (5 + 7)
+
+    def path(person, level, theme):
+        rows = traj[
+            (traj["participant_id"] == person) & (traj["level"] == level) & (traj["theme"] == theme)
+        ]
+        return rows["status"].tolist(), rows["change"].tolist(), rows["pattern"].iloc[0]
+
+    assert path(101, "subtheme", "supportive_figures") == (
+        ["present", "absent", "absent"],
+        ["first", "dropped", "still_absent"],
+        "100",
+    )
+    assert path(101, "subtheme", "unclear_role") == (
+        ["present", "present", "absent"],
+        ["first", "kept", "dropped"],
+        "110",
+    )
+    assert path(101, "subtheme", "defined_role")[1] == ["first", "still_absent", "gained"]
+    # 102 left before wave 3: missing, with the reason from interviews.csv
+    status, change, pattern = path(102, "subtheme", "supportive_figures")
+    assert (status, change, pattern) == (
+        ["present", "present", "missing"],
+        ["first", "kept", ""],
+        "11.",
+    )
+    # the subtheme was kept, but its code was not: peer_partner replaced supervisor_backing
+    assert path(102, "code", "supervisor_backing")[2] == "10."
+    assert path(102, "code", "peer_partner")[2] == "01."
+    reasons = traj.loc[traj["status"] == "missing", "missing_reason"].unique().tolist()
+    assert reasons == ["not recorded: Had left the job"]
+    # change is against the previous recorded wave, skipping a missing one
+    unlisted = interviews_frame([r for r in INTERVIEWS if r[:2] != (103, 2)])
+    skipped = trajectories(consensus_frame(codebook), unlisted, codebook)
+    row = skipped[
+        (skipped["participant_id"] == 103)
+        & (skipped["theme"] == "supportive_figures")
+        & (skipped["level"] == "subtheme")
+    ]
+    assert row["pattern"].iloc[0] == "0.1" and row["change"].tolist() == ["first", "", "gained"]
+    assert row["missing_reason"].iloc[1] == "no interview listed in interviews.csv"
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,10 +592,11 @@ def test_importance_by_hand(codebook):
     assert list(imp.columns) == IMPORTANCE_COLUMNS
     expected = {
         # subtheme: (frequency, primacy, importance, rank_in_category)
+        # primacy is rescaled within the category: 2 facilitators, 3 barriers
         "supportive_figures": (1.0, 1.0, 1.0, 1),
         "defined_role": (1 / 3, 0.0, 0.25, 2),  # never raised after the prompt → primacy 0
-        "unclear_role": (1.0, 0.85, 0.75 + 0.25 * 0.85, 1),  # mean rank 1.6 of 5
-        "hostility": (2 / 3, 0.75, 0.5 + 0.25 * 0.75, 2),  # mean rank 2
+        "unclear_role": (1.0, 0.9, 0.75 + 0.25 * 0.9, 1),  # mean rank 1.2 of 3
+        "hostility": (2 / 3, 0.75, 0.5 + 0.25 * 0.75, 2),  # mean rank 1.5 of 3
         "unsupportive_environment": (0.0, 0.0, 0.0, 3),
     }
     assert imp["subtheme"].tolist() == list(expected)  # category, then rank
@@ -631,9 +748,14 @@ def exemplar_inputs(tmp_path: Path, exemplars: dict[str, str] | None = None):
 
 def test_exemplar_rule_by_hand(tmp_path):
     consensus, units, book = exemplar_inputs(tmp_path)
-    ex = choose_exemplars(consensus, units, book, min_words=2, max_words=5)
-    assert list(ex.columns) == EXEMPLAR_COLUMNS
-    assert ex["subtheme"].tolist() == list(book["subtheme"].drop_duplicates())
+    every = choose_exemplars(consensus, units, book, min_words=2, max_words=5)
+    assert list(every.columns) == EXEMPLAR_COLUMNS
+    assert every["subtheme"].drop_duplicates().tolist() == list(book["subtheme"].drop_duplicates())
+    # both candidates of supportive_figures are quoted, the more typical first
+    sf_rows = every[every["subtheme"] == "supportive_figures"]
+    assert sf_rows["unit_id"].tolist() == ["201_2:2", "201_1:2"]
+    assert sf_rows["rank"].tolist() == [1, 2]
+    ex = every.drop_duplicates("subtheme")  # rank 1 of each subtheme
     sf = row(ex, subtheme="supportive_figures")
     # Candidates: 201_1:2 and 201_2:2 only (201_1:1 is the interviewer, 201_1:4 was resolved
     # rather than agreed, 201_2:4 has 6 words). With s = "supervisor mentoring" and w = "ward
@@ -648,18 +770,18 @@ def test_exemplar_rule_by_hand(tmp_path):
         2,
         "facilitators",
     )
-    # defined_role: its only unit was resolved → widened to any consensus unit; no other unit
-    # to form a centroid → no score
+    # defined_role: its only unit was resolved, not agreed → no quote, and the reason (the
+    # length and agreement rules are never relaxed)
     dr = row(ex, subtheme="defined_role")
-    assert (dr["unit_id"], dr["rule"]) == ("201_1:6", "tfidf-any")
-    assert math.isnan(dr["score"])
+    assert (dr["unit_id"], dr["rule"], dr["quote"]) == ("", "none", "")
+    assert dr["reason"] == "no agreed participant turn of 2–5 words"
     # unclear_role: two identical texts tie at cos = 1 → the earlier unit (wave 1) wins
     ur = row(ex, subtheme="unclear_role")
     assert (ur["unit_id"], ur["attribution"], ur["rule"]) == ("201_1:8", "201", "tfidf")
     assert ur["score"] == pytest.approx(1.0)
     # hostility was never coded: listed, not dropped
     ho = row(ex, subtheme="hostility")
-    assert (ho["rule"], ho["unit_id"], ho["quote"]) == ("none", "", "")
+    assert (ho["rule"], ho["unit_id"], ho["quote"], ho["reason"]) == ("none", "", "", "never coded")
     assert pd.isna(ho["participant_id"])
 
 
@@ -668,14 +790,17 @@ def test_exemplar_word_limits_change_the_candidates(tmp_path):
     # max_words 6 admits 201_2:4 (6 words): its others sum to w + 3s as well → tie with
     # 201_2:2 at 3/√10, which is earlier in wave 2 → still 201_2:2
     ex = choose_exemplars(consensus, units, book, min_words=2, max_words=6)
-    assert row(ex, subtheme="supportive_figures")["unit_id"] == "201_2:2"
+    assert row(ex.drop_duplicates("subtheme"), subtheme="supportive_figures")["unit_id"] == (
+        "201_2:2"
+    )
     # min_words 3 leaves only the 6-word unit
     ex = choose_exemplars(consensus, units, book, min_words=3, max_words=6)
     sf = row(ex, subtheme="supportive_figures")
     assert (sf["unit_id"], sf["rule"], sf["n_words"]) == ("201_2:4", "tfidf", 6)
-    # nothing fits 10–20 words → every subtheme is widened
+    # nothing fits 10–20 words → no quote at all, never a shorter one
     ex = choose_exemplars(consensus, units, book, min_words=10, max_words=20)
-    assert ex["rule"].tolist() == ["tfidf-any", "tfidf-any", "tfidf-any", "none"]
+    assert ex["rule"].tolist() == ["none"] * 4 and ex["quote"].eq("").all()
+    assert ex["reason"].tolist()[:3] == ["no agreed participant turn of 10–20 words"] * 3
 
 
 def test_exemplar_codebook_override(tmp_path):
@@ -684,7 +809,58 @@ def test_exemplar_codebook_override(tmp_path):
     ur = row(ex, subtheme="unclear_role")
     assert (ur["unit_id"], ur["rule"], ur["attribution"]) == ("201_2:6", "codebook", "201_2")
     assert ur["score"] == pytest.approx(1.0)
-    assert row(ex, subtheme="supportive_figures")["rule"] == "tfidf"
+    assert set(ex.loc[ex["subtheme"] == "supportive_figures", "rule"]) == {"tfidf"}
+
+
+def test_exemplars_spread_over_participants_and_waves_and_avoid_mixed_units(tmp_path):
+    book = load_codebook(write_codebook(tmp_path / "cb.yaml", CODEBOOK))
+    same = "my supervisor backed me every single time"
+    ids = ["301_1:2", "301_2:2", "301_3:2", "302_1:2", "302_2:2"]
+    codings = [(u, "supervisor_backing") for u in ids] + [("301_1:2", "role_confusion")]
+    consensus = consensus_frame(book, codings)
+    units = pd.DataFrame(
+        [
+            {
+                "unit_id": u,
+                "transcript_id": u.split(":")[0],
+                "participant_id": int(u[:3]),
+                "wave": int(u[4]),
+                "turn": 2,
+                "speaker": "participant",
+                "text": same,
+                "n_words": 7,
+            }
+            for u in ids
+        ]
+    )
+    ex = choose_exemplars(consensus, units, book, min_words=5, max_words=10)
+    sf = ex[ex["subtheme"] == "supportive_figures"]
+    # all equally typical: 301 at wave 2 first (earliest unit that is not also a barrier),
+    # then the other participant at a new wave, then a third wave; 301_1:2, also coded
+    # role_confusion (a barrier), is never chosen while a clean unit is left
+    assert sf["unit_id"].tolist() == ["301_2:2", "302_1:2", "301_3:2"]
+    assert sf["wave"].nunique() == 3 and sf["participant_id"].nunique() == 2
+    # the barrier subtheme may use the mixed unit: it is its only candidate
+    ur = row(ex, subtheme="unclear_role")
+    assert (ur["unit_id"], ur["reason"]) == ("301_1:2", "also coded facilitators")
+    # pins override the rule
+    pins = pd.DataFrame({"unit_id": ["302_2:2"], "subtheme": ["supportive_figures"]})
+    pinned = choose_exemplars(consensus, units, book, min_words=5, max_words=10, pins=pins)
+    sf = pinned[pinned["subtheme"] == "supportive_figures"]
+    assert sf[["unit_id", "rule", "rank"]].values.tolist() == [["302_2:2", "pinned", 1]]
+
+
+def test_read_pins_checks_units_and_subthemes(tmp_path, codebook):
+    units = units_frame()
+    assert read_pins(None, units, codebook).empty
+    assert read_pins(tmp_path / "absent.csv", units, codebook).empty
+    path = tmp_path / "quotes.csv"
+    path.write_text("unit_id,subtheme\n101_1:2,supportive_figures\n101_1:4,nope\n")
+    with pytest.raises(InputError, match="subtheme 'nope' is not in the codebook") as err:
+        read_pins(path, units, codebook)
+    assert err.value.row == 3
+    path.write_text("unit_id,subtheme\n101_1:2,supportive_figures\n")
+    assert read_pins(path, units, codebook).values.tolist() == [["101_1:2", "supportive_figures"]]
 
 
 def test_exemplar_override_naming_a_missing_unit_is_an_error(tmp_path):
@@ -760,8 +936,8 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
     paths = write_study(tmp_path)
     with caplog.at_level("INFO", logger="qualflow.themes"):
         run(paths, tmp_path / "out1")
-    assert "primacy prompt found in 7 of 8 transcripts" in caplog.text
-    assert "1 transcript(s) never asked the primacy prompt" in caplog.text
+    assert "barriers primacy prompt found in 7 of 8 transcripts" in caplog.text
+    assert "1 transcript(s) never asked the barriers primacy prompt" in caplog.text
     run(paths, tmp_path / "out2")
     columns = {
         "frequency": FREQUENCY_COLUMNS,
@@ -771,12 +947,25 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
         "importance": IMPORTANCE_COLUMNS,
         "cooccurrence": COOCCURRENCE_COLUMNS,
         "exemplars": EXEMPLAR_COLUMNS,
+        "primacy_prompts": PRIMACY_PROMPT_COLUMNS,
+        "trajectories": TRAJECTORY_COLUMNS,
     }
-    assert sorted(p.name for p in (tmp_path / "out1").iterdir()) == sorted(OUTPUT_FILES.values())
+    written = sorted(p.name for p in (tmp_path / "out1").iterdir())
+    assert written == sorted([*OUTPUT_FILES.values(), QUOTE_BANK])
     for key, name in OUTPUT_FILES.items():
         first = (tmp_path / "out1" / name).read_bytes()
         assert first == (tmp_path / "out2" / name).read_bytes(), name
         assert first.decode("utf-8").splitlines()[0] == ",".join(columns[key])
+    bank = (tmp_path / "out1" / QUOTE_BANK).read_bytes()
+    assert bank == (tmp_path / "out2" / QUOTE_BANK).read_bytes()
+    sheet = openpyxl.load_workbook(tmp_path / "out1" / QUOTE_BANK).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{sheet.max_row}"
+    assert sheet.freeze_panes == "A2"
+    assert {"id_wave", "n_words", "consensus_codes", "text", "exemplar_rank"} <= set(header)
+    consensus = pd.read_csv(paths["consensus_csv"])
+    expected = consensus[["unit_id", "subtheme"]].drop_duplicates()
+    assert sheet.max_row - 1 == len(expected)  # every consensus unit per subtheme
     freq = pd.read_csv(tmp_path / "out1" / OUTPUT_FILES["frequency"], dtype={"wave": str})
     sf3 = freq[(freq["theme"] == "supportive_figures") & (freq["wave"] == "3")].iloc[0]
     assert (sf3["n_participants"], sf3["n_interviewed"], sf3["pct_participants"]) == (1, 2, 50.0)

@@ -24,7 +24,9 @@ draws; a wave's interval resamples that wave's own transcripts (its size is fixe
 Percentile intervals leave out replicates in which a statistic is undefined and say how many.
 
 Undefined statistics are NaN and the reason is written in ``note`` — never a crash, never a silent
-1.0 (a code nobody used has no agreement to measure, although its percent agreement is 100 %).
+1.0: for a code nobody used (or everybody used everywhere) kappa is 0/0, and percent agreement,
+PABAK, AC1, ppos and pneg, which would read as perfect, are left NaN too. When only one coder is
+constant, p_o = p_e and kappa is 0 (with SE 0), as statsmodels and sklearn give, with a note.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ BY_CODE_COLUMNS = [
     "kappa_ci_high",
     "boot_ci_low",
     "boot_ci_high",
+    "kappa_se_cluster",
+    "cluster_ci_low",
+    "cluster_ci_high",
+    "cluster",
+    "n_clusters",
     "pabak",
     "ac1",
     "alpha",
@@ -84,13 +91,25 @@ SUMMARY_COLUMNS = [
     "statistic",
     "n_codes",
     "n_units",
+    "cluster",
+    "n_clusters",
     "value",
     "boot_ci_low",
     "boot_ci_high",
     "note",
 ]
 DOUBLE_CODED_COLUMNS = ["transcript_id", "coded_by_a", "coded_by_b", "double_coded"]
-SUMMARY_STATISTICS = ("pooled_kappa", "mean_kappa", "median_kappa", "concatenated_kappa")
+SUMMARY_STATISTICS = (
+    "pooled_kappa",
+    "mean_kappa",
+    "median_kappa",
+    "concatenated_kappa",
+    "positive_agreement",
+)
+CLUSTERS = ("participant", "transcript")
+# Below this many clusters, cluster-robust and cluster-bootstrap intervals tend to be too narrow
+# (Cameron & Miller 2015, §VI; Field & Welsh 2007).
+FEW_CLUSTERS = 30
 # The only columns of units.csv and of a coder's codings (qualflow.contracts.UNIT_COLUMNS,
 # CODING_COLUMNS) agreement reads; tables and frames with just these are accepted.
 REQUIRED_UNIT_COLUMNS = ["unit_id", "transcript_id", "participant_id", "wave", "speaker"]
@@ -140,11 +159,23 @@ def _divide(num: np.ndarray, den: np.ndarray, defined: np.ndarray | None = None)
 def degenerate_margins(counts: np.ndarray) -> np.ndarray:
     """True where either coder applied the code to every unit or to none (or there are no units).
 
-    Cohen's chance term then degenerates: with a constant coder, p_e equals p_o whatever the
-    other coder does, so kappa is 0/… or 0/0 and measures nothing.
+    With a constant coder, p_e equals p_o whatever the other coder does: kappa is 0 when the
+    other coder varies (or disagrees throughout) and 0/0 when both are constant on the same side
+    (see :func:`no_variation`).
     """
     a, b, c, d, n = _cells(counts)
     return (n == 0) | (a + b == 0) | (c + d == 0) | (a + c == 0) | (b + d == 0)
+
+
+def no_variation(counts: np.ndarray) -> np.ndarray:
+    """True where there is nothing to agree on: no units, or both coders gave every unit the
+    same answer (a code nobody used, or one both applied to every unit).
+
+    Kappa is then 0/0, and percent agreement, PABAK, AC1, ppos and pneg — which would read as
+    perfect agreement — are uninformative; :func:`kappa_table` leaves them NaN.
+    """
+    a, _, _, d, n = _cells(counts)
+    return (n == 0) | (a == n) | (d == n)
 
 
 def percent_agreement(counts: np.ndarray) -> np.ndarray:
@@ -163,12 +194,12 @@ def cohen_kappa(counts: np.ndarray) -> np.ndarray:
     """Cohen's (1960) kappa, (p_o − p_e) / (1 − p_e), vectorised over all leading axes.
 
     Computed as 2(ad − bc) / ((a + b)(b + d) + (a + c)(c + d)), the same quantity without the
-    cancellation in 1 − p_e. NaN where a coder's margin is degenerate (see
-    :func:`degenerate_margins`) — where sklearn would return 0 or NaN with a warning.
+    cancellation in 1 − p_e. When one coder is constant and the other is not, p_o = p_e and kappa
+    is 0, as statsmodels and sklearn give; NaN only where it is 0/0 (:func:`no_variation`).
     """
     a, b, c, d, _ = _cells(counts)
     den = (a + b) * (b + d) + (a + c) * (c + d)
-    return _divide(2.0 * (a * d - b * c), den, ~degenerate_margins(counts))
+    return _divide(2.0 * (a * d - b * c), den)
 
 
 def kappa_standard_error(counts: np.ndarray) -> np.ndarray:
@@ -190,8 +221,11 @@ def kappa_standard_error(counts: np.ndarray) -> np.ndarray:
         term_b = slack**2 * (p12 * (col1 + row2) ** 2 + p21 * (col2 + row1) ** 2)
         term_c = (kappa - p_e * slack) ** 2
         variance = (term_a + term_b - term_c) / ((1 - p_e) ** 2 * n)
-    # Rounding can leave -1e-17 at perfect agreement; the variance is then 0.
+    # Rounding can leave -1e-17 at perfect agreement; the variance is then 0. With a constant
+    # coder every table with these margins has kappa 0, so the delta-method variance is exactly
+    # 0 (statsmodels returns rounding noise of ~1e-8 there).
     variance = np.where(np.isnan(kappa), np.nan, np.maximum(variance, 0.0))
+    variance = np.where(degenerate_margins(counts) & ~np.isnan(kappa), 0.0, variance)
     return np.sqrt(variance)
 
 
@@ -333,12 +367,63 @@ def median_kappa(counts: np.ndarray) -> np.ndarray:
     return nan_quantile(cohen_kappa(counts), 0.5, axis=-1)
 
 
+def pooled_positive_agreement(counts: np.ndarray) -> np.ndarray:
+    """Specific positive agreement of all decisions stacked: 2Σa / (2Σa + Σb + Σc) over the codes
+    on the second-to-last axis, (..., C, 4) → (...) (Cicchetti & Feinstein 1990). Unlike kappa it
+    does not collapse when a code is very common; NaN when nobody applied any of the codes."""
+    return positive_agreement(np.asarray(counts, dtype=float).sum(axis=-2))
+
+
 SUMMARY_FUNCTIONS = {
     "pooled_kappa": pooled_kappa,
     "mean_kappa": mean_kappa,
     "median_kappa": median_kappa,
     "concatenated_kappa": concatenated_kappa,
+    "positive_agreement": pooled_positive_agreement,
 }
+
+
+def cluster_robust_kappa_se(cluster_counts: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Cluster-robust (delta-method, sandwich) standard error of Cohen's kappa.
+
+    ``cluster_counts`` holds the 2×2 counts of each cluster (participant or transcript) along
+    ``axis``, e.g. (K, C, 4) → (C,). Kappa is a smooth function of three ratio means over the
+    pooled units — p_o, and each coder's rate p_A, p_B — so its variance is linearised
+    (delta method) and the cluster totals' deviations are summed within clusters before squaring,
+    which lets units of one cluster be correlated (Yang & Zhou 2014, Stat Med 33:2612; the
+    cluster sandwich of Cameron & Miller 2015). With z_k = [∂κ/∂p_o (A_k − p_o n_k) +
+    ∂κ/∂p_A (X_k − p_A n_k) + ∂κ/∂p_B (Y_k − p_B n_k)] / N, Var(κ) = K/(K − 1) Σ_k z_k², K the
+    clusters with units. NaN where kappa is undefined or fewer than two clusters have units; 0
+    when a coder is constant (kappa is then 0 in every sample).
+    """
+    counts = np.moveaxis(np.asarray(cluster_counts, dtype=float), axis, 0)
+    a, b, c, d, n = _cells(counts)
+    total = n.sum(axis=0)
+    agree, rate_a, rate_b = a + d, a + b, a + c
+    p_o, p_a, p_b = (_divide(x.sum(axis=0), total) for x in (agree, rate_a, rate_b))
+    p_e = p_a * p_b + (1 - p_a) * (1 - p_b)
+    kappa = cohen_kappa(counts.sum(axis=0))
+    k = (n > 0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_po = 1 / (1 - p_e)
+        d_pe = (p_o - 1) / (1 - p_e) ** 2
+        z = (
+            d_po * (agree - p_o * n)
+            + d_pe * (2 * p_b - 1) * (rate_a - p_a * n)
+            + d_pe * (2 * p_a - 1) * (rate_b - p_b * n)
+        ) / total
+        variance = k / (k - 1) * (z**2).sum(axis=0)
+    variance = np.where(np.isnan(kappa) | (k < 2), np.nan, np.maximum(variance, 0.0))
+    variance = np.where(degenerate_margins(counts.sum(axis=0)) & ~np.isnan(variance), 0.0, variance)
+    return np.sqrt(variance)
+
+
+def aggregate_clusters(counts: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Sum per-transcript counts (T, ...) into per-cluster counts (K, ...) by cluster index."""
+    counts = np.asarray(counts, dtype=float)
+    out = np.zeros((n_clusters, *counts.shape[1:]))
+    np.add.at(out, np.asarray(cluster, dtype=np.int64), counts)
+    return out
 
 
 def _z(ci_level: float) -> float:
@@ -357,10 +442,13 @@ def _integral(counts: np.ndarray) -> np.ndarray:
     return counts.astype(float)
 
 
+UNINFORMATIVE = ("percent_agreement", "pabak", "ac1", "ppos", "pneg")
+
+
 def undefined_notes(
     counts: np.ndarray, coder_names: tuple[str, str] = ("coder_a", "coder_b"), unit: str = "unit"
 ) -> list[str]:
-    """Why statistics are undefined for each code (empty string where all are defined).
+    """Why statistics are undefined, uninformative or zero by construction, per code ("" if none).
 
     counts: (C, 4). ``unit`` names the unit of analysis in the message ("unit", "transcript").
     """
@@ -369,20 +457,29 @@ def undefined_notes(
     unused = ~empty & (a + b + c == 0)
     every = ~empty & (a == n)  # both coders applied it to every unit
     name_a, name_b = coder_names
+    blank = "percent agreement, PABAK, AC1, ppos and pneg left blank (uninformative)"
     parts = [
         np.where(empty, f"no {unit}s to compare; every statistic undefined", ""),
-        np.where(unused, "neither coder applied this code; kappa, alpha and ppos undefined", ""),
+        np.where(
+            unused, f"neither coder applied this code; kappa and alpha undefined; {blank}", ""
+        ),
+        np.where(
+            every,
+            f"both coders applied the code to every {unit}; kappa and alpha undefined; {blank}",
+            "",
+        ),
     ]
-    live = ~empty & ~unused
+    live = ~empty & ~unused & ~every
     for name, yes, no in ((name_a, a + b, c + d), (name_b, a + c, b + d)):
         parts.append(np.where(live & (no == 0), f"{name} applied the code to every {unit}", ""))
         parts.append(np.where(live & (yes == 0), f"{name} applied the code to no {unit}", ""))
     degenerate = live & degenerate_margins(np.stack([a, b, c, d], axis=-1))
     parts.append(
         np.where(
-            every,
-            "kappa, alpha and pneg undefined",
-            np.where(degenerate, "kappa undefined", ""),
+            degenerate,
+            "p_o = p_e, so kappa = 0 by construction (SE 0: kappa is 0 for any table with a "
+            "constant coder)",
+            "",
         )
     )
     return ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
@@ -401,7 +498,8 @@ def kappa_table(
     a Wald interval truncated to kappa's range [−1, 1]), pabak (Byrt et al. 1993), ac1
     (Gwet 2008), alpha (Krippendorff 2011), ppos, pneg (Cicchetti & Feinstein 1990),
     prevalence_index, bias_index (Byrt et al. 1993, signed), band (Landis & Koch 1977) and
-    note (why anything is undefined).
+    note (why anything is undefined). Where both coders gave every unit the same answer
+    (:func:`no_variation`) percent agreement, PABAK, AC1, ppos and pneg are NaN, not 1.0.
     """
     counts = _integral(np.asarray(counts).reshape(-1, 4))
     z = _z(ci_level)
@@ -427,6 +525,8 @@ def kappa_table(
             "note": undefined_notes(counts, coder_names, unit),
         }
     )
+    # No silent perfect agreement: where nobody varied, these would all read 1.0.
+    frame.loc[no_variation(counts), list(UNINFORMATIVE)] = np.nan
     return frame
 
 
@@ -672,16 +772,21 @@ class _Stratum:
 
     transcripts: np.ndarray  # (T,) bool mask over the double-coded transcripts
     weights: np.ndarray
+    n_clusters: int = 0
 
 
 @dataclass(frozen=True)
 class _Level:
-    """One unit of analysis: its name in the summary, its word in notes, and its counts."""
+    """One unit of analysis: its name in the summary, its word in notes, and its counts.
 
-    name: str  # "turn" | "transcript"
-    unit: str  # "unit" | "transcript"
-    counts: np.ndarray  # (T, C, 4) per transcript and code
+    ``items`` says what the count array's second axis holds: codes or subthemes.
+    """
+
+    name: str  # "turn" | "transcript" | "subtheme_turn" | "presence"
+    unit: str  # "unit" | "transcript" | "participant-wave"
+    counts: np.ndarray  # (T, C, 4) per transcript and code (or subtheme)
     units_per_transcript: np.ndarray  # (T,)
+    items: str = "code"
     _cache: dict = field(default_factory=dict, repr=False)
 
     def stratum(self, key: str, stratum: _Stratum) -> tuple[np.ndarray, np.ndarray, int]:
@@ -696,14 +801,26 @@ class _Level:
         return self._cache[key]
 
 
+def few_clusters_note(n_clusters: int, cluster: str) -> str:
+    """The caveat printed beside intervals computed from fewer than :data:`FEW_CLUSTERS`."""
+    if n_clusters >= FEW_CLUSTERS:
+        return ""
+    return (
+        f"only {n_clusters} {cluster}s (< {FEW_CLUSTERS}): cluster-robust and cluster-bootstrap "
+        "intervals may be too narrow"
+    )
+
+
 def _by_code_table(
     level: _Level,
     overall: _Stratum,
     codebook: pd.DataFrame,
     ci_level: float,
     coder_names: tuple[str, str],
+    cluster: tuple[str, np.ndarray],
 ) -> pd.DataFrame:
-    """agreement_by_code(_transcript).csv: kappa_table plus the bootstrap interval per code."""
+    """agreement_by_code(_transcript).csv: kappa_table plus the bootstrap and cluster-robust
+    intervals per code."""
     totals, boot, _ = level.stratum("all", overall)
     weights = overall.weights
     table = kappa_table(totals, ci_level, coder_names, level.unit)
@@ -713,12 +830,21 @@ def _by_code_table(
     no_boot = weights.shape[0] == 0
     table["boot_ci_low"] = np.where(defined, low, np.nan)
     table["boot_ci_high"] = np.where(defined, high, np.nan)
+    name, cluster_of = cluster
+    se = cluster_robust_kappa_se(aggregate_clusters(level.counts, cluster_of, overall.n_clusters))
+    z = _z(ci_level)
+    kappa = table["kappa"].to_numpy()
+    table["kappa_se_cluster"] = se
+    table["cluster_ci_low"] = np.clip(kappa - z * se, -1.0, 1.0)
+    table["cluster_ci_high"] = np.clip(kappa + z * se, -1.0, 1.0)
+    table["cluster"] = name
+    table["n_clusters"] = overall.n_clusters
     extra = _bootstrap_note(n_undefined, weights.shape[0], defined)
     if no_boot:
         extra = np.where(defined, "no bootstrap replicates requested", "")
-    elif level.counts.shape[0] == 1:  # every replicate is the one transcript again
+    elif overall.n_clusters == 1:  # every replicate is the one cluster again
         extra = np.where(
-            defined, "one transcript: the bootstrap interval collapses to the estimate", extra
+            defined, f"one {name}: the bootstrap interval collapses to the estimate", extra
         )
     table["note"] = _join_notes(table["note"], extra)
     table.insert(0, "code", codebook["code"].to_numpy())
@@ -727,39 +853,67 @@ def _by_code_table(
     return table[BY_CODE_COLUMNS]
 
 
+def _cluster_weights(
+    cluster_of: np.ndarray, mask: np.ndarray, replicates: int, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
+    """Bootstrap weights (R, transcripts in ``mask``) from resampling the clusters they belong to.
+
+    Each replicate draws as many clusters as there are, with replacement; a transcript's weight
+    is how often its cluster was drawn, so all transcripts of a participant go in together.
+    """
+    ids, local = np.unique(cluster_of[mask], return_inverse=True)
+    n = len(ids)
+    weights = draws_to_weights(bootstrap_draws(n, replicates, rng), n)
+    return weights[:, local], n
+
+
 def _wave_strata(
-    transcript_wave: np.ndarray, waves: np.ndarray, replicates: int, rng: np.random.Generator
+    transcript_wave: np.ndarray,
+    waves: np.ndarray,
+    cluster_of: np.ndarray,
+    replicates: int,
+    rng: np.random.Generator,
 ) -> dict[int, _Stratum]:
     """One stratum per wave, resampled within the wave.
 
     A wave's number of transcripts is fixed by the design, so its interval comes from drawing
-    that many of its own transcripts with replacement (a stratified cluster bootstrap), rather
-    than from the wave's share of an overall resample, which may even contain none of it.
+    that wave's own clusters with replacement (a stratified cluster bootstrap), rather than from
+    the wave's share of an overall resample, which may even contain none of it.
     """
     strata = {}
     for wave in waves:
         mask = transcript_wave == wave
-        n = int(mask.sum())
-        strata[int(wave)] = _Stratum(mask, draws_to_weights(bootstrap_draws(n, replicates, rng), n))
+        weights, n = _cluster_weights(cluster_of, mask, replicates, rng)
+        strata[int(wave)] = _Stratum(mask, weights, n)
     return strata
 
 
 def _summary_groups(
     codebook: pd.DataFrame, overall: _Stratum, waves: dict[int, _Stratum]
-) -> list[tuple[str, str, np.ndarray, str, _Stratum]]:
-    """(scope, group, code mask, stratum key, stratum) in report order."""
-    all_codes = np.ones(len(codebook), dtype=bool)
-    groups = [("overall", "all", all_codes, "all", overall)]
+) -> list[tuple[str, str, dict[str, np.ndarray], str, _Stratum]]:
+    """(scope, group, item masks {"code": …, "subtheme": …}, stratum key, stratum) in order."""
+    subs = codebook.drop_duplicates("subtheme")
+
+    def masks(scope: str | None, name: object = None) -> dict[str, np.ndarray]:
+        if scope is None:
+            return {"code": np.ones(len(codebook), bool), "subtheme": np.ones(len(subs), bool)}
+        return {
+            "code": (codebook[scope] == name).to_numpy(),
+            "subtheme": (subs[scope] == name).to_numpy(),
+        }
+
+    groups = [("overall", "all", masks(None), "all", overall)]
     for scope in ("subtheme", "category"):
         for name in pd.unique(codebook[scope]):
-            mask = (codebook[scope] == name).to_numpy()
-            groups.append((scope, str(name), mask, "all", overall))
+            groups.append((scope, str(name), masks(scope, name), "all", overall))
     for wave, stratum in waves.items():
-        groups.append(("wave", str(wave), all_codes, f"wave {wave}", stratum))
+        groups.append(("wave", str(wave), masks(None), f"wave {wave}", stratum))
     return groups
 
 
-def _summary_note(statistic: str, point_counts: np.ndarray, n_units: int, unit: str) -> str:
+def _summary_note(
+    statistic: str, point_counts: np.ndarray, n_units: int, unit: str, items: str = "code"
+) -> str:
     """Why a summary value is undefined, or which codes it leaves out."""
     if n_units == 0:
         return f"no {unit}s in scope"
@@ -767,21 +921,29 @@ def _summary_note(statistic: str, point_counts: np.ndarray, n_units: int, unit: 
     if statistic in ("mean_kappa", "median_kappa"):
         n_undefined = int(np.isnan(cohen_kappa(point_counts)).sum())
         if n_undefined == n_codes:
-            return "kappa undefined for every code"
+            return f"kappa undefined for every {items}"
         if n_undefined:
-            return f"{n_undefined} of {n_codes} codes with undefined kappa left out"
+            return f"{n_undefined} of {n_codes} {items}s with undefined kappa left out"
     if statistic == "pooled_kappa" and np.isnan(pooled_kappa(point_counts)):
-        return "no code has chance disagreement; pooled kappa undefined"
+        return f"no {items} has chance disagreement; pooled kappa undefined"
     if statistic == "concatenated_kappa" and np.isnan(concatenated_kappa(point_counts)):
-        return "a coder's decisions are constant over all codes; kappa undefined"
+        return f"a coder's decisions are constant over all {items}s; kappa undefined"
+    if statistic == "positive_agreement" and np.isnan(pooled_positive_agreement(point_counts)):
+        return f"neither coder applied any of these {items}s; positive agreement undefined"
     return ""
 
 
 def _summary_rows(
-    point: np.ndarray, boot: np.ndarray, n_units: int, unit: str, ci_level: float
+    point: np.ndarray,
+    boot: np.ndarray,
+    n_units: int,
+    level: _Level,
+    ci_level: float,
+    clusters: tuple[str, int],
 ) -> list[dict]:
-    """The four summary statistics of one group: point counts (C, 4), boot counts (R, C, 4)."""
+    """The summary statistics of one group: point counts (C, 4), boot counts (R, C, 4)."""
     replicates = boot.shape[0]
+    cluster, n_clusters = clusters
     rows = []
     for statistic in SUMMARY_STATISTICS:
         function = SUMMARY_FUNCTIONS[statistic]
@@ -789,8 +951,9 @@ def _summary_rows(
         low, high, n_undefined = percentile_interval(function(boot), ci_level)
         defined = not np.isnan(value)
         notes = [
-            _summary_note(statistic, point, n_units, unit),
+            _summary_note(statistic, point, n_units, level.unit, level.items),
             str(_bootstrap_note(n_undefined, replicates, np.asarray(defined))),
+            few_clusters_note(n_clusters, cluster) if defined and replicates else "",
         ]
         if statistic in ("mean_kappa", "median_kappa"):
             n_codes = int(np.isfinite(cohen_kappa(point)).sum()) if n_units else 0
@@ -801,6 +964,8 @@ def _summary_rows(
                 "statistic": statistic,
                 "n_codes": n_codes,
                 "n_units": n_units,
+                "cluster": cluster,
+                "n_clusters": n_clusters,
                 "value": value,
                 "boot_ci_low": float(low) if defined else np.nan,
                 "boot_ci_high": float(high) if defined else np.nan,
@@ -812,16 +977,23 @@ def _summary_rows(
 
 def _summary_table(
     levels: Sequence[_Level],
-    groups: list[tuple[str, str, np.ndarray, str, _Stratum]],
+    groups: list[tuple[str, str, dict[str, np.ndarray], str, _Stratum]],
     ci_level: float,
+    cluster: str,
 ) -> pd.DataFrame:
     """agreement_summary.csv: every scope × group × unit × statistic, with bootstrap intervals."""
     rows = []
     for level in levels:
-        for scope, group, code_mask, key, stratum in groups:
+        for scope, group, masks, key, stratum in groups:
             point, boot, n_units = level.stratum(key, stratum)
+            mask = masks[level.items]
             for row in _summary_rows(
-                point[code_mask], boot[:, code_mask], n_units, level.unit, ci_level
+                point[mask],
+                boot[:, mask],
+                n_units,
+                level,
+                ci_level,
+                (cluster, stratum.n_clusters),
             ):
                 rows.append({"scope": scope, "group": group, "unit": level.name, **row})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -865,6 +1037,37 @@ def _turn_counts(
     return transcripts, counts, np.bincount(unit_transcript, minlength=len(transcripts))
 
 
+def presence_counts(
+    subtheme_counts: np.ndarray, group: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Participant × wave presence counts from turn-level subtheme counts (T, S, 4).
+
+    ``group`` (T,) numbers each transcript's participant × wave; a subtheme is present for a
+    coder when the coder applied any of its codes in any in-scope turn of that participant's
+    interview(s) in that wave — the unit a table of "raised by n participants per wave" counts.
+    The (group, subtheme) observation is stored on the group's first transcript, so the result
+    keeps the (T, S, 4) shape the bootstrap resamples, with units per transcript (T,).
+    """
+    counts = np.asarray(subtheme_counts)
+    group = np.asarray(group, dtype=np.int64)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    has_units = counts.sum(axis=-1) > 0
+    a_any = np.zeros((n_groups, counts.shape[1]), dtype=bool)
+    b_any = a_any.copy()
+    present = a_any.copy()
+    np.logical_or.at(a_any, group, counts[..., BOTH] + counts[..., A_ONLY] > 0)
+    np.logical_or.at(b_any, group, counts[..., BOTH] + counts[..., B_ONLY] > 0)
+    np.logical_or.at(present, group, has_units)
+    cells = [a_any & b_any, a_any & ~b_any, ~a_any & b_any, ~a_any & ~b_any]
+    per_group = np.stack([cell & present for cell in cells], axis=-1).astype(np.int64)
+    first = np.zeros(len(group), dtype=bool)
+    first[np.unique(group, return_index=True)[1]] = True
+    out = np.zeros_like(counts, dtype=np.int64)
+    out[first] = per_group[group[first]]
+    units = (first & present.any(axis=1)[group]).astype(np.int64)
+    return out, units
+
+
 def agreement_report(
     codings_a: pd.DataFrame,
     codings_b: pd.DataFrame,
@@ -875,6 +1078,7 @@ def agreement_report(
     seed: int = 20190401,
     ci_level: float = 0.95,
     *,
+    cluster: str = "participant",
     sources: tuple[str | PathLike[str] | None, ...] = ("codings_a", "codings_b", "units"),
 ) -> dict[str, pd.DataFrame]:
     """Intercoder agreement of two coders: per code (turn and transcript level) and summarised.
@@ -885,18 +1089,29 @@ def agreement_report(
     rows in codebook order. Duplicate coding rows count once. Raises :class:`InputError` for a
     code not in the codebook, a unit not in ``units`` or a unit filed under the wrong transcript.
 
-    Bootstrap intervals resample transcripts (``replicates`` draws from
-    ``numpy.random.default_rng(seed)``). The same draws serve the per-code intervals and the
-    overall, subtheme and category summaries; each wave's summary resamples that wave's own
-    transcripts. ``sources`` names coder A's codings, coder B's and the units in error messages.
+    The summary has four units of analysis: ``turn`` and ``transcript`` (per code), and at the
+    level the themes table reports, ``subtheme_turn`` (a turn carries a subtheme when any of its
+    codes was applied) and ``presence`` (participant × wave × subtheme: was the subtheme raised
+    in that interview), each with kappa and specific positive agreement.
+
+    Bootstrap intervals resample ``cluster``\\ s — participants (default: their waves are not
+    independent) or transcripts — ``replicates`` draws from ``numpy.random.default_rng(seed)``.
+    The same draws serve the per-code intervals and the overall, subtheme and category
+    summaries; each wave's summary resamples that wave's own clusters. Per code there is also
+    the analytic cluster-robust interval (:func:`cluster_robust_kappa_se`). ``sources`` names
+    coder A's codings, coder B's and the units in error messages.
     """
     _z(ci_level)
     if replicates < 0:
         raise ValueError(f"replicates must be >= 0, not {replicates}")
+    if cluster not in CLUSTERS:
+        raise ValueError(f"cluster must be one of {', '.join(CLUSTERS)}, not {cluster!r}")
     source_a, source_b, source_units = sources
     units = _prepare_units(units, source_units)
     codebook = codebook.reset_index(drop=True)
     codes = pd.Index(codebook["code"].astype(str))
+    subtheme_of_code = pd.Index(pd.unique(codebook["subtheme"])).get_indexer(codebook["subtheme"])
+    n_subthemes = int(subtheme_of_code.max()) + 1 if len(codes) else 0
     coder_names = (_coder_name(codings_a, "coder_a"), _coder_name(codings_b, "coder_b"))
     unit_a, code_a = _locate_codings(codings_a, units, codes, source_a)
     unit_b, code_b = _locate_codings(codings_b, units, codes, source_b)
@@ -908,32 +1123,230 @@ def agreement_report(
     transcripts, turn_counts, units_per_transcript = _turn_counts(
         units, double_coded, speakers, len(codes), (unit_a, code_a), (unit_b, code_b)
     )
+    _, subtheme_counts, _ = _turn_counts(
+        units,
+        double_coded,
+        speakers,
+        n_subthemes,
+        (unit_a, subtheme_of_code[code_a]),
+        (unit_b, subtheme_of_code[code_b]),
+    )
     n_transcripts = len(transcripts)
+    about = units.drop_duplicates("transcript_id").set_index("transcript_id")
+    transcript_wave = about["wave"].reindex(transcripts).to_numpy(dtype=np.int64)
+    transcript_person = about["participant_id"].reindex(transcripts).to_numpy(dtype=np.int64)
+    person_wave = [f"{p}\t{w}" for p, w in zip(transcript_person, transcript_wave, strict=True)]
+    presence, presence_units = presence_counts(
+        subtheme_counts, pd.factorize(pd.Series(person_wave, dtype=object))[0]
+    )
+    has_turns = (units_per_transcript > 0).astype(np.int64)
     levels = (
         _Level("turn", "unit", turn_counts, units_per_transcript),
-        _Level(
-            "transcript",
-            "transcript",
-            transcript_level_counts(turn_counts),
-            (units_per_transcript > 0).astype(np.int64),
-        ),
+        _Level("transcript", "transcript", transcript_level_counts(turn_counts), has_turns),
+        _Level("subtheme_turn", "unit", subtheme_counts, units_per_transcript, "subtheme"),
+        _Level("presence", "participant-wave", presence, presence_units, "subtheme"),
     )
+    ids = transcript_person if cluster == "participant" else np.arange(n_transcripts)
+    cluster_of = pd.factorize(ids)[0].astype(np.int64)
     # One set of draws for every per-code and overall interval, then one per wave stratum.
     rng = np.random.default_rng(seed)
-    weights = draws_to_weights(bootstrap_draws(n_transcripts, replicates, rng), n_transcripts)
-    wave_of = units.drop_duplicates("transcript_id").set_index("transcript_id")["wave"]
-    transcript_wave = wave_of.reindex(transcripts).to_numpy(dtype=np.int64)
-    waves = _wave_strata(transcript_wave, np.sort(units["wave"].unique()), replicates, rng)
-    overall = _Stratum(np.ones(n_transcripts, dtype=bool), weights)
+    everything = np.ones(n_transcripts, dtype=bool)
+    weights, n_clusters = _cluster_weights(cluster_of, everything, replicates, rng)
+    waves = _wave_strata(
+        transcript_wave, np.sort(units["wave"].unique()), cluster_of, replicates, rng
+    )
+    overall = _Stratum(everything, weights, n_clusters)
 
-    by_code = _by_code_table(levels[0], overall, codebook, ci_level, coder_names)
-    by_code_transcript = _by_code_table(levels[1], overall, codebook, ci_level, coder_names)
-    summary = _summary_table(levels, _summary_groups(codebook, overall, waves), ci_level)
+    by_cluster = (cluster, cluster_of)
+    by_code = _by_code_table(levels[0], overall, codebook, ci_level, coder_names, by_cluster)
+    by_code_transcript = _by_code_table(
+        levels[1], overall, codebook, ci_level, coder_names, by_cluster
+    )
+    summary = _summary_table(levels, _summary_groups(codebook, overall, waves), ci_level, cluster)
     return {
         "by_code": by_code,
         "by_code_transcript": by_code_transcript,
         "summary": summary,
         "double_coded": double_coded,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Reconciliation report
+# --------------------------------------------------------------------------------------------
+
+RECONCILIATION_COLUMNS = ["section", "who", "statistic", "n_units", "value"]
+
+
+def _keys(applied: tuple[np.ndarray, np.ndarray], n_codes: int) -> np.ndarray:
+    unit, code = (np.asarray(x, dtype=np.int64) for x in applied)
+    return np.unique(unit * n_codes + code)
+
+
+def _pair_counts(keys_a: np.ndarray, keys_b: np.ndarray, n_units: int, n_codes: int) -> np.ndarray:
+    """(C, 4) counts of two sets of unit·C + code keys over ``n_units`` units."""
+    both = np.intersect1d(keys_a, keys_b, assume_unique=True)
+    a_only = np.setdiff1d(keys_a, keys_b, assume_unique=True)
+    b_only = np.setdiff1d(keys_b, keys_a, assume_unique=True)
+    tally = [np.bincount(k % n_codes, minlength=n_codes) for k in (both, a_only, b_only)]
+    neither = n_units - tally[0] - tally[1] - tally[2]
+    return np.stack([*tally, neither], axis=-1).astype(np.int64)
+
+
+def reconciliation_summary(
+    codings_a: pd.DataFrame,
+    codings_b: pd.DataFrame,
+    consensus: pd.DataFrame,
+    units: pd.DataFrame,
+    codebook: pd.DataFrame,
+    speakers: Sequence[str] = ("participant",),
+    *,
+    sources: tuple[str | PathLike[str] | None, ...] = (
+        "codings_a",
+        "codings_b",
+        "consensus",
+        "units",
+    ),
+) -> pd.DataFrame:
+    """results/reconciliation/summary.csv: what reconciliation did to each coder's work.
+
+    Over the units of analysis of :func:`agreement_report` (turns of ``speakers`` in
+    transcripts both coders coded), rows ``section, who, statistic, n_units, value``:
+
+    - ``coder_vs_consensus``: each coder against the consensus — pooled kappa (de Vries et al.
+      2008) and positive agreement over all unit × code decisions, ``codings`` (the coder's) and
+      ``upheld`` (of them, in the consensus).
+    - ``solo_codings``: codings only that coder made (``solo``), how many the consensus kept
+      (``solo_upheld``) and the share (``solo_upheld_share``).
+    - ``split`` (coder A vs coder B): ``code_turn_kappa`` / ``code_turn_ppos`` — whether to
+      code the turn at all (any code); ``which_code_kappa`` / ``which_code_ppos`` — which
+      code, over the turns both coded (pooled over codes); ``which_code_exact`` — the share of
+      those turns given exactly the same codes.
+    """
+    source_a, source_b, source_consensus, source_units = sources
+    units = _prepare_units(units, source_units)
+    codes = pd.Index(codebook["code"].astype(str))
+    n_codes = len(codes)
+    names = (_coder_name(codings_a, "coder_a"), _coder_name(codings_b, "coder_b"))
+    located = [
+        _locate_codings(frame, units, codes, source)
+        for frame, source in (
+            (codings_a, source_a),
+            (codings_b, source_b),
+            (consensus, source_consensus),
+        )
+    ]
+    transcript = units["transcript_id"].to_numpy()
+    double = set(transcript[located[0][0]]) & set(transcript[located[1][0]])
+    in_scope = (
+        units["speaker"].isin(list(speakers)) & units["transcript_id"].isin(double)
+    ).to_numpy()
+    n_units = int(in_scope.sum())
+
+    def scoped(applied: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        keep = in_scope[applied[0]]
+        return applied[0][keep], applied[1][keep]
+
+    key_a, key_b, key_c = (_keys(scoped(x), n_codes) for x in located)
+    rows = []
+
+    def add(section: str, who: str, statistic: str, n: int, value: float) -> None:
+        rows.append(
+            {"section": section, "who": who, "statistic": statistic, "n_units": n, "value": value}
+        )
+
+    for name, key in zip(names, (key_a, key_b), strict=True):
+        counts = _pair_counts(key, key_c, n_units, n_codes)
+        add("coder_vs_consensus", name, "pooled_kappa", n_units, float(pooled_kappa(counts)))
+        add(
+            "coder_vs_consensus",
+            name,
+            "positive_agreement",
+            n_units,
+            float(pooled_positive_agreement(counts)),
+        )
+        add("coder_vs_consensus", name, "codings", n_units, float(len(key)))
+        add("coder_vs_consensus", name, "upheld", n_units, float(np.isin(key, key_c).sum()))
+    for name, mine, other in ((names[0], key_a, key_b), (names[1], key_b, key_a)):
+        solo = np.setdiff1d(mine, other, assume_unique=True)
+        kept = int(np.isin(solo, key_c).sum())
+        add("solo_codings", name, "solo", n_units, float(len(solo)))
+        add("solo_codings", name, "solo_upheld", n_units, float(kept))
+        add(
+            "solo_codings",
+            name,
+            "solo_upheld_share",
+            n_units,
+            kept / len(solo) if len(solo) else np.nan,
+        )
+    who = f"{names[0]} vs {names[1]}"
+    turn_a, turn_b = np.unique(key_a // max(n_codes, 1)), np.unique(key_b // max(n_codes, 1))
+    any_counts = _pair_counts(turn_a, turn_b, n_units, 1)
+    add("split", who, "code_turn_kappa", n_units, float(cohen_kappa(any_counts)[0]))
+    add("split", who, "code_turn_ppos", n_units, float(positive_agreement(any_counts)[0]))
+    both_turns = np.intersect1d(turn_a, turn_b, assume_unique=True)
+    n_both = len(both_turns)
+    sub_a = key_a[np.isin(key_a // max(n_codes, 1), both_turns)]
+    sub_b = key_b[np.isin(key_b // max(n_codes, 1), both_turns)]
+    which = _pair_counts(sub_a, sub_b, n_both, n_codes)
+    add("split", who, "which_code_kappa", n_both, float(pooled_kappa(which)) if n_both else np.nan)
+    add("split", who, "which_code_ppos", n_both, float(pooled_positive_agreement(which)))
+    differ = np.unique(np.setxor1d(sub_a, sub_b) // max(n_codes, 1))
+    add(
+        "split",
+        who,
+        "which_code_exact",
+        n_both,
+        (n_both - len(differ)) / n_both if n_both else np.nan,
+    )
+    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+
+
+def run_reconciliation_report(
+    codings_a_csv: Path,
+    codings_b_csv: Path,
+    consensus_csv: Path,
+    units_csv: Path,
+    codebook_yaml: Path,
+    out_csv: Path,
+    speakers: Sequence[str],
+) -> None:
+    """Stage entry: write results/reconciliation/summary.csv (:func:`reconciliation_summary`)."""
+    codebook = load_codebook(codebook_yaml)
+    units = read_table(units_csv, REQUIRED_UNIT_COLUMNS)
+    frames = [
+        read_table(path, REQUIRED_CODING_COLUMNS)
+        for path in (codings_a_csv, codings_b_csv, consensus_csv)
+    ]
+    table = reconciliation_summary(
+        *frames,
+        units,
+        codebook,
+        speakers,
+        sources=(codings_a_csv, codings_b_csv, consensus_csv, units_csv),
+    )
+    with OutputSet() as out:
+        out.csv(out_csv, table)
+
+
+def compare_intervals(by_code: pd.DataFrame) -> dict[str, int | float]:
+    """How the per-code bootstrap interval compares with the analytic ones, for prose.
+
+    Over the codes where all are defined: ``n_codes``; ``boot_wider_than_naive`` and
+    ``boot_wider_than_cluster``: codes whose bootstrap interval is wider than the Fleiss et al.
+    (1969) interval and than the cluster-robust one; ``median_ratio_naive`` and
+    ``median_ratio_cluster``: median width ratio bootstrap / analytic.
+    """
+    boot = by_code["boot_ci_high"] - by_code["boot_ci_low"]
+    naive = by_code["kappa_ci_high"] - by_code["kappa_ci_low"]
+    robust = by_code["cluster_ci_high"] - by_code["cluster_ci_low"]
+    ok = boot.notna() & naive.gt(0) & robust.gt(0)
+    return {
+        "n_codes": int(ok.sum()),
+        "boot_wider_than_naive": int((boot[ok] > naive[ok]).sum()),
+        "boot_wider_than_cluster": int((boot[ok] > robust[ok]).sum()),
+        "median_ratio_naive": float((boot[ok] / naive[ok]).median()) if ok.any() else np.nan,
+        "median_ratio_cluster": float((boot[ok] / robust[ok]).median()) if ok.any() else np.nan,
     }
 
 
@@ -947,6 +1360,7 @@ def run_agreement(
     replicates: int,
     seed: int,
     ci_level: float,
+    cluster: str = "participant",
 ) -> None:
     """Stage entry: read the two coders' codings, units and codebook; write the four tables.
 
@@ -966,6 +1380,7 @@ def run_agreement(
         replicates,
         seed,
         ci_level,
+        cluster=cluster,
         sources=(codings_a_csv, codings_b_csv, units_csv),
     )
     out_dir = Path(out_dir)

@@ -33,6 +33,7 @@ from matplotlib.text import Text
 
 from .io import OutputSet
 from .tables import (
+    bootstrap_header,
     ci_label,
     codes_in_codebook_order,
     fmt_estimate,
@@ -283,7 +284,8 @@ def _drop_if_crowded(fig: Figure, texts: list[Text]) -> None:
 
 
 def _forest_xmin(ordered: pd.DataFrame) -> float:
-    lows = pd.concat([ordered["kappa_ci_low"], ordered["boot_ci_low"], ordered["kappa"]])
+    low, _, _ = _analytic_interval(ordered, 0.95)  # the interval drawn, whatever its level
+    lows = pd.concat([ordered[low], ordered["boot_ci_low"], ordered["kappa"]])
     lowest = lows.min(skipna=True)
     lowest = 0.0 if pd.isna(lowest) else min(0.0, float(lowest))
     return max(-1.0, math.floor(lowest * 10) / 10 - 0.1)
@@ -318,11 +320,26 @@ def _landis_koch_bands(ax: Axes, left: float, font_size: float, step: float) -> 
     return names
 
 
-def _forest_marks(ax: Axes, ordered: pd.DataFrame, rows: list[dict], ci_level: float) -> list:
+def _analytic_interval(ordered: pd.DataFrame, ci_level: float) -> tuple[str, str, str]:
+    """The analytic interval the forest plot shows: cluster-robust when the CSV has it."""
     ci = ci_label(ci_level)
+    if {"cluster_ci_low", "cluster_ci_high"} <= set(ordered.columns):
+        return "cluster_ci_low", "cluster_ci_high", f"Cluster-robust {ci}"
+    return "kappa_ci_low", "kappa_ci_high", f"Analytic {ci}"
+
+
+def _forest_marks(ax: Axes, ordered: pd.DataFrame, rows: list[dict], ci_level: float) -> list:
+    low, high, label = _analytic_interval(ordered, ci_level)
     styles = [
-        ("kappa_ci_low", "kappa_ci_high", -0.17, OKABE_ITO[0], "o", f"Analytic {ci}"),
-        ("boot_ci_low", "boot_ci_high", 0.17, OKABE_ITO[3], "s", f"Bootstrap {ci}"),
+        (low, high, -0.17, OKABE_ITO[0], "o", label),
+        (
+            "boot_ci_low",
+            "boot_ci_high",
+            0.17,
+            OKABE_ITO[3],
+            "s",
+            bootstrap_header(ordered, ci_level),
+        ),
     ]
     handles = []
     for low, high, offset, colour, marker, label in styles:
@@ -388,10 +405,11 @@ def _forest_estimates(
 ) -> None:
     """The analytic estimate and interval as text in a column right of the plot."""
     trans = transforms.blended_transform_factory(ax.transAxes, ax.transData)
+    low, high, label = _analytic_interval(ordered, ci_level)
     ax.text(
         1.03,
         -0.5,
-        f"κ ({ci_label(ci_level)})",
+        f"κ ({label[0].lower() + label[1:]})",
         transform=trans,
         ha="left",
         va="bottom",
@@ -400,7 +418,7 @@ def _forest_estimates(
     )
     for row in (r for r in rows if r["kind"] == "code"):
         data = ordered.loc[row["index"]]
-        text = _minus(fmt_estimate(data["kappa"], data["kappa_ci_low"], data["kappa_ci_high"]))
+        text = _minus(fmt_estimate(data["kappa"], data[low], data[high]))
         ax.text(
             1.03,
             row["y"],
@@ -436,14 +454,27 @@ def _forest_undefined_note(
 ) -> None:
     """List, under the axis, the codes whose κ could not be estimated (they are not dropped)."""
     undefined = ordered[ordered["kappa"].isna()]
-    if undefined.empty:
-        return
+    # kappa = 0 by construction (one coder constant: p_o = p_e), flagged in the note column
+    constant = ordered[ordered["note"].astype(str).str.contains("kappa = 0 by construction")]
     items = [
         f"{label}" + (f" ({note.strip()})" if str(note).strip() else "")
         for label, note in zip(undefined["code_label"], undefined["note"], strict=True)
     ]
+    parts = ["κ not estimable for: " + "; ".join(items) + "."] if items else []
+    if not constant.empty:
+        parts.append(
+            "κ = 0 by construction (one coder constant, p_o = p_e; SE 0) for: "
+            + "; ".join(constant["code_label"].astype(str))
+            + "."
+        )
+    if {"cluster", "n_clusters"} <= set(ordered.columns) and len(ordered):
+        n, cluster = ordered["n_clusters"].iloc[0], str(ordered["cluster"].iloc[0])
+        if not pd.isna(n) and int(n) < 30:
+            parts.append(f"Only {int(n)} {cluster}s (< 30): the intervals may be too narrow.")
+    if not parts:
+        return
     chars = int((width_in - 0.3) * 72 / (0.56 * (font_size - 1)))
-    text = wrap("κ not estimable for: " + "; ".join(items) + ".", chars)
+    text = "\n".join(wrap(part, chars) for part in parts)
     ax.annotate(
         text,
         xy=(0, 0),

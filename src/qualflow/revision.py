@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from .changes import CodeHistory, with_old_names
+from .changes import CHANGES_REPORT_COLUMNS, CodeHistory, with_old_names
 from .codebook import CodebookSource, load_codebook, load_history
 from .codings import (
     SHEET_NAME,
@@ -37,17 +37,6 @@ from .textlock import anchor
 
 log = logging.getLogger(__name__)
 
-CHANGES_REPORT_COLUMNS = [
-    "change",
-    "date",
-    "kind",
-    "codes",
-    "into",
-    "why",
-    "applies_to",
-    "count",
-    "detail",
-]
 RECODE_FIXED = ["unit_id", "speaker", "text", "recode_of"]
 
 

@@ -9,6 +9,7 @@ and Word, all at once and atomically.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -23,6 +24,7 @@ from docx.shared import Pt
 from tabulate import tabulate
 
 from . import agreement, themes
+from .changes import CHANGES_REPORT_COLUMNS
 from .errors import InputError
 from .io import OutputSet
 
@@ -36,11 +38,15 @@ RESULT_COLUMNS: dict[str, list[str]] = {
     "exemplars": themes.EXEMPLAR_COLUMNS,
     "theme_importance": themes.IMPORTANCE_COLUMNS,
     "primacy": themes.PRIMACY_COLUMNS,
+    "trajectories": themes.TRAJECTORY_COLUMNS,
+    "reconciliation_summary": agreement.RECONCILIATION_COLUMNS,
+    "codebook_changes": CHANGES_REPORT_COLUMNS,
 }
 # Columns read as text (empty cells stay ""), whatever they look like.
 _TEXT_COLUMNS = set(
     "code subtheme category band note scope group unit statistic level theme wave subtheme_a "
-    "subtheme_b unit_id attribution quote rule".split()
+    "subtheme_b unit_id attribution quote rule status change pattern missing_reason section "
+    "who date kind codes into why applies_to detail".split()
 )
 
 SCOPE_ORDER = ("overall", "category", "subtheme", "wave")
@@ -49,11 +55,43 @@ STATISTIC_LABELS = {
     "mean_kappa": "Mean κ",
     "median_kappa": "Median κ",
     "concatenated_kappa": "Concatenated κ",
+    "positive_agreement": "Positive agreement",
 }
-UNIT_LABELS = {"turn": "Turn", "transcript": "Transcript"}
+UNIT_LABELS = {
+    "turn": "Turn",
+    "transcript": "Transcript",
+    "subtheme_turn": "Turn (subtheme)",
+    "presence": "Participant × wave (subtheme presence)",
+}
 NA = "n/a"
 DOCX_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+_CHANGE_VERBS = {
+    "rename": "renamed to",
+    "merge": "merged into",
+    "split": "split into",
+    "retire": "retired",
+}
+
+
+def changes_sentence(changes: pd.DataFrame) -> str:
+    """The codebook changes in force, one clause each, with what they touched (escaped)."""
+    if changes.empty:
+        return "No codebook changes are in force: every code is compared as the coders used it."
+    clauses = []
+    for number, rows in changes.groupby("change", sort=True):
+        first = rows.iloc[0]
+        into = first["into"].replace(";", ", ")
+        what = f"{first['codes'].replace(';', ', ')} {_CHANGE_VERBS[first['kind']]}"
+        what += f" {into}" if into else ""
+        when = f"{first['date']}: " if first["date"] else ""
+        why = f" ({first['why']})" if first["why"] else ""
+        touched = ", ".join(f"{r.applies_to} {fmt_count(r.count)}" for r in rows.itertuples())
+        clauses.append(f"({number}) {when}{what}{why} — {touched}")
+    text = f"{fmt_count(len(clauses))} codebook change(s) are in force: " + "; ".join(clauses) + "."
+    return html.escape(text, quote=False)
 
 
 # --------------------------------------------------------------------------- reading
@@ -400,15 +438,30 @@ def importance_table(
 
 
 # --------------------------------------------------------------------------- agreement
-def agreement_table(by_code: pd.DataFrame, codebook: pd.DataFrame, ci_level: float) -> pd.DataFrame:
+def agreement_table(
+    by_code: pd.DataFrame,
+    codebook: pd.DataFrame,
+    ci_level: float,
+    summary: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Table 3: per-code agreement in codebook order, formatted for print.
 
-    κ is Cohen's (1960) with its analytic interval and the bootstrap percentile interval;
-    PABAK (Byrt et al. 1993), Gwet's AC1 (Gwet 2008) and Krippendorff's α (2004) are shown
-    because κ is unstable when a code is rare. Codes with undefined κ stay, marked n/a.
+    κ is Cohen's (1960) with the cluster-robust (delta-method) interval when ``by_code`` has it
+    (else the Fleiss et al. 1969 one) and the cluster-bootstrap percentile interval; the column
+    headers say which interval and how many clusters were resampled. PABAK (Byrt et al. 1993),
+    Gwet's AC1 (Gwet 2008), Krippendorff's α (2004) and specific positive agreement (Cicchetti &
+    Feinstein 1990) are shown because κ is unstable when a code is rare or very common. With
+    ``summary`` (agreement_summary.csv), each subtheme's first row also carries κ and positive
+    agreement at the subtheme level (turns) and at participant × wave presence — the unit the
+    themes table counts. Codes with undefined κ stay, marked n/a.
     """
     ci = ci_label(ci_level)
     ordered = codes_in_codebook_order(by_code, codebook)
+    robust = {"kappa_se_cluster", "cluster_ci_low", "cluster_ci_high"} <= set(ordered.columns)
+    low, high = (
+        ("cluster_ci_low", "cluster_ci_high") if robust else ("kappa_ci_low", "kappa_ci_high")
+    )
+    kappa_header = f"κ (cluster-robust {ci})" if robust else f"κ ({ci})"
     table = pd.DataFrame(
         {
             "Category": ordered["category_label"],
@@ -422,26 +475,56 @@ def agreement_table(by_code: pd.DataFrame, codebook: pd.DataFrame, ci_level: flo
                 )
             ],
             "Agreement (%)": ordered["percent_agreement"].map(_percent),
-            f"κ ({ci})": [
+            kappa_header: [
                 fmt_estimate(k, lo, hi)
-                for k, lo, hi in ordered[["kappa", "kappa_ci_low", "kappa_ci_high"]].itertuples(
-                    index=False
-                )
+                for k, lo, hi in ordered[["kappa", low, high]].itertuples(index=False)
             ],
-            f"Bootstrap {ci}": [
+            bootstrap_header(by_code, ci_level): [
                 fmt_interval(lo, hi)
                 for lo, hi in zip(ordered["boot_ci_low"], ordered["boot_ci_high"], strict=True)
             ],
             "PABAK": ordered["pabak"].map(fmt_number),
             "AC1": ordered["ac1"].map(fmt_number),
             "α": ordered["alpha"].map(fmt_number),
+            "Positive agreement": ordered["ppos"].map(fmt_number),
             "Strength": ordered["band"].map(_display),
         }
     )
+    if summary is not None:
+        repeat = ordered["subtheme"].eq(ordered["subtheme"].shift()).to_numpy()
+        for unit, header in (
+            ("subtheme_turn", "Subtheme (turns): κ / PA"),
+            ("presence", "Subtheme presence (participant × wave): κ / PA"),
+        ):
+            shown = ordered["subtheme"].map(_subtheme_agreement(summary, unit)).fillna(NA)
+            table[header] = shown.where(~repeat, "").to_numpy()
     if ordered["note"].astype(str).str.strip().ne("").any():
         table["Note"] = ordered["note"].astype(str).str.strip().values
     table = _blank_repeats(table.reset_index(drop=True), "Subtheme")
     return _blank_repeats(table, "Category")
+
+
+def _subtheme_agreement(summary: pd.DataFrame, unit: str) -> dict[str, str]:
+    """Subtheme → "κ / positive agreement" at one subtheme-level unit of agreement_summary.csv."""
+    rows = summary[(summary["scope"] == "subtheme") & (summary["unit"] == unit)]
+    value = rows.set_index(["group", "statistic"])["value"]
+    out = {}
+    for group in pd.unique(rows["group"]):
+        kappa = value.get((group, "pooled_kappa"))
+        ppos = value.get((group, "positive_agreement"))
+        out[group] = f"{fmt_number(kappa)} / {fmt_number(ppos)}"
+    return out
+
+
+def bootstrap_header(by_code: pd.DataFrame, ci_level: float) -> str:
+    """Which bootstrap interval: "Bootstrap 95% CI (10 participants resampled)" when the CSV
+    says what was resampled, else "Bootstrap 95% CI"."""
+    ci = ci_label(ci_level)
+    if {"cluster", "n_clusters"} <= set(by_code.columns) and len(by_code):
+        cluster, n = str(by_code["cluster"].iloc[0]), by_code["n_clusters"].iloc[0]
+        if cluster and not pd.isna(n):
+            return f"Bootstrap {ci} ({int(n)} {cluster}s resampled)"
+    return f"Bootstrap {ci}"
 
 
 def _percent(proportion: object) -> str:
@@ -615,17 +698,40 @@ def _per_code_sentences(
     return sentences
 
 
-def agreement_caption(ci_level: float, unit: str = "turn") -> str:
-    """The caption of the per-code agreement table: what each column is."""
+def agreement_caption(
+    ci_level: float, unit: str = "turn", by_code: pd.DataFrame | None = None
+) -> str:
+    """The caption of the per-code agreement table: what each column is, and which intervals.
+
+    With ``by_code`` the caption names what the bootstrap resampled and, below 30 clusters,
+    says that the intervals may be too narrow.
+    """
     ci = ci_label(ci_level)
-    return (
-        f"Intercoder agreement by code (unit of analysis: {unit}). Both / A only / B only: units "
-        "coded by both coders or by one. κ: Cohen's kappa (Cohen 1960) with its analytic "
-        f"{ci}; bootstrap {ci}: resampling whole transcripts. PABAK: prevalence- and "
-        "bias-adjusted kappa (Byrt et al. 1993). AC1: Gwet's first-order agreement coefficient "
-        "(Gwet 2008). α: Krippendorff's alpha. Strength: Landis & Koch (1977) band of κ. "
-        "n/a: not estimable."
+    robust = by_code is not None and "cluster_ci_low" in by_code.columns
+    cluster, n_clusters = "transcript", None
+    if by_code is not None and {"cluster", "n_clusters"} <= set(by_code.columns) and len(by_code):
+        cluster, n_clusters = str(by_code["cluster"].iloc[0]), by_code["n_clusters"].iloc[0]
+    interval = (
+        f"κ: Cohen's kappa (Cohen 1960) with its cluster-robust (delta-method) {ci}, which allows "
+        f"for turns of one {cluster} being correlated"
+        if robust
+        else f"κ: Cohen's kappa (Cohen 1960) with its analytic {ci}"
     )
+    text = (
+        f"Intercoder agreement by code (unit of analysis: {unit}). Both / A only / B only: units "
+        f"coded by both coders or by one. {interval}; bootstrap {ci}: percentile interval from "
+        f"resampling whole {cluster}s. PABAK: prevalence- and "
+        "bias-adjusted kappa (Byrt et al. 1993). AC1: Gwet's first-order agreement coefficient "
+        "(Gwet 2008). α: Krippendorff's alpha. Positive agreement (PA): 2·both / (2·both + "
+        "A only + B only) (Cicchetti & Feinstein 1990). Strength: Landis & Koch (1977) band of κ. "
+        "n/a: not estimable, or uninformative because nobody used the code."
+    )
+    if n_clusters is not None and not pd.isna(n_clusters) and int(n_clusters) < 30:
+        text += (
+            f" With only {int(n_clusters)} {cluster}s (fewer than 30) the intervals may be too "
+            "narrow."
+        )
+    return text
 
 
 def exemplar_quotes_markdown(

@@ -14,26 +14,37 @@ Choices made here, stated once:
 - The denominator of a wave is the number of participants with a *recorded* transcript in that
   wave (for ``all``: with any recorded transcript). A participant who left before wave 3 is not
   counted as not raising a theme at wave 3.
-- Primacy ranks count from the first interviewer turn that matches the prompt regex. A
-  transcript in which the prompt never matches is left out of the ranking (it does not count
-  from the start) and is not counted in ``prompt_found``; with no prompt every transcript counts
-  from its first turn and ``prompt_found`` is the number of transcripts.
+- Primacy is per category: each category has its own interviewer prompt
+  (``themes.primacy_prompt``; barriers count from the question about challenges, facilitators
+  from the one about what helped), and subthemes are ranked within their category from the
+  first interviewer turn matching it, ties as ties (mid-rank). A transcript in which the prompt
+  never matches is left out of that category's ranking (it does not count from the start) and
+  not counted in ``prompt_found``; a category without a prompt gets no primacy, and its
+  importance is its frequency. The matched turn of every transcript is written to
+  ``primacy_prompts.csv`` for audit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import logging
 import re
+import zipfile
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .codebook import LEVELS, codebook_path, load_codebook
+from .codings import set_text_cell
 from .contracts import CONSENSUS_COLUMNS, read_units
 from .errors import InputError, csv_row_number
 from .io import OutputSet
@@ -60,9 +71,20 @@ PRIMACY_BY_TRANSCRIPT_COLUMNS = [
     "transcript_id",
     "participant_id",
     "wave",
+    "category",
     "subtheme",
     "first_turn",
     "rank",
+]
+PRIMACY_PROMPT_COLUMNS = [
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "category",
+    "prompt",
+    "found",
+    "prompt_turn",
+    "prompt_text",
 ]
 PRIMACY_COLUMNS = [
     "subtheme",
@@ -83,10 +105,22 @@ IMPORTANCE_COLUMNS = [
     "importance",
     "rank_in_category",
 ]
+TRAJECTORY_COLUMNS = [
+    "participant_id",
+    "level",
+    "theme",
+    "category",
+    "wave",
+    "status",
+    "change",
+    "pattern",
+    "missing_reason",
+]
 COOCCURRENCE_COLUMNS = ["subtheme_a", "subtheme_b", "n_units", "n_transcripts", "jaccard_units"]
 EXEMPLAR_COLUMNS = [
     "subtheme",
     "category",
+    "rank",
     "unit_id",
     "participant_id",
     "wave",
@@ -95,7 +129,10 @@ EXEMPLAR_COLUMNS = [
     "n_words",
     "rule",
     "score",
+    "reason",
 ]
+PIN_COLUMNS = ["unit_id", "subtheme"]
+QUOTE_BANK = "quote_bank.xlsx"
 OUTPUT_FILES = {
     "frequency": "theme_frequency_by_wave.csv",
     "matrix": "participant_theme_matrix.csv",
@@ -104,6 +141,8 @@ OUTPUT_FILES = {
     "importance": "theme_importance.csv",
     "cooccurrence": "cooccurrence.csv",
     "exemplars": "exemplars.csv",
+    "primacy_prompts": "primacy_prompts.csv",
+    "trajectories": "trajectories.csv",
 }
 WEIGHT_KEYS = ("frequency", "primacy")
 
@@ -111,11 +150,14 @@ WEIGHT_KEYS = ("frequency", "primacy")
 EXEMPLAR_RULE = (
     "For each subtheme, the candidate quotes are participant turns that both coders coded "
     "with a code of the subtheme (consensus source 'agreed') and that are {min_words} to "
-    "{max_words} words long. Each candidate is scored by the cosine similarity of its TF-IDF "
-    "vector to the centroid of the subtheme's other coded units; the highest score wins, ties "
-    "going to the earlier unit (participant, wave, turn). When no candidate exists, every "
-    "consensus unit of the subtheme is a candidate (rule 'tfidf-any'). A unit named as the "
-    "subtheme's exemplar in the codebook overrides the rule (rule 'codebook')."
+    "{max_words} words long; when none is, the subtheme gets no quote and the reason is given. "
+    "Each candidate is scored by the cosine similarity of its TF-IDF vector to the centroid of "
+    "the subtheme's other coded units. Up to three quotes are taken one at a time, preferring "
+    "a turn with no code of the other category (so a facilitator quote is not also a "
+    "complaint), then a participant not yet quoted for the subtheme or the category, then a "
+    "wave not yet quoted, then the higher score and the earlier turn. Units the analysts "
+    "pinned in data/quotes.csv (rule 'pinned') or named as the subtheme's exemplar in the "
+    "codebook (rule 'codebook') override the rule."
 )
 
 # Fixed TF-IDF settings, so the exemplar choice is reproducible (Salton & Buckley 1988).
@@ -322,7 +364,9 @@ def participant_theme_matrix(
 # --------------------------------------------------------------------------------------------
 
 
-def _compile_prompt(prompt: str | None) -> re.Pattern[str] | None:
+def _compile_prompt(
+    prompt: str | None, element: str = "themes.primacy_prompt"
+) -> re.Pattern[str] | None:
     if prompt is None or not str(prompt).strip():
         return None
     try:
@@ -331,8 +375,42 @@ def _compile_prompt(prompt: str | None) -> re.Pattern[str] | None:
         raise InputError(
             None,
             f"primacy prompt {prompt!r} is not a valid regular expression ({err})",
-            element="themes.primacy_prompt",
+            element=element,
         ) from None
+
+
+#: The value of a per-category prompt meaning "count from the start of the transcript".
+FROM_START = ""
+
+
+def category_prompts(
+    prompt: str | Mapping[str, str | None] | None, categories: list[str]
+) -> dict[str, str | None]:
+    """The primacy prompt of each category, from ``themes.primacy_prompt``.
+
+    A mapping gives each category its own regular expression (``{barriers: ..., facilitators:
+    ...}``); a category it leaves out or sets to null gets no primacy (None), and an empty
+    string counts from the start of the transcript. A single string (or null) applies to every
+    category, as before: null or blank counts from the start. Unknown categories are an error.
+    """
+    if prompt is None or isinstance(prompt, str):
+        shared = FROM_START if prompt is None or not prompt.strip() else prompt
+        out = {category: shared for category in categories}
+    else:
+        unknown = sorted(set(map(str, prompt)) - set(categories))
+        if unknown:
+            raise InputError(
+                None,
+                f"unknown category {unknown[0]!r}; expected one of {', '.join(categories)}",
+                element="themes.primacy_prompt",
+            )
+        out = {}
+        for category in categories:
+            value = prompt.get(category)
+            out[category] = None if value is None else str(value)
+    for category, value in out.items():
+        _compile_prompt(value, f"themes.primacy_prompt.{category}")
+    return out
 
 
 def prompt_turns(units: pd.DataFrame, prompt: str | None) -> pd.Series:
@@ -350,36 +428,82 @@ def prompt_turns(units: pd.DataFrame, prompt: str | None) -> pd.Series:
     return asked.groupby("transcript_id", sort=False)["turn"].min()
 
 
+def primacy_prompts(units: pd.DataFrame, prompts: Mapping[str, str | None]) -> pd.DataFrame:
+    """primacy_prompts.csv: per transcript and category with a prompt, the turn primacy counts
+    from and the interviewer's words there, so the match can be checked by eye.
+
+    ``found`` is False (turn and text empty) where the prompt never matched; such a transcript is
+    left out of that category's ranking. Categories without a prompt (None) have no rows.
+    """
+    ordered = _unit_order(units)
+    transcripts = ordered.drop_duplicates("transcript_id")[
+        ["transcript_id", "participant_id", "wave"]
+    ]
+    text = ordered.set_index(["transcript_id", "turn"])["text"]
+    frames = []
+    for category, prompt in prompts.items():
+        if prompt is None:
+            continue
+        starts = prompt_turns(units, prompt)
+        frame = transcripts.assign(category=category, prompt=prompt)
+        frame["prompt_turn"] = frame["transcript_id"].map(starts).astype("Int64")
+        frame["found"] = frame["prompt_turn"].notna()
+        frame["prompt_text"] = [
+            text.get((t, int(turn)), "") if pd.notna(turn) else ""
+            for t, turn in zip(frame["transcript_id"], frame["prompt_turn"], strict=True)
+        ]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=PRIMACY_PROMPT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    return out[PRIMACY_PROMPT_COLUMNS].reset_index(drop=True)
+
+
 def primacy(
     consensus: pd.DataFrame,
     units: pd.DataFrame,
     codebook: pd.DataFrame,
-    prompt: str | None,
+    prompt: str | Mapping[str, str | None] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rank subthemes by the order they were raised after the prompt (primacy).
+    """Rank subthemes, within their category, by the order they were raised after the
+    category's prompt (primacy).
 
-    In each transcript the count starts at the first interviewer turn whose text matches the
-    regular expression ``prompt`` (with no prompt: at the start of the transcript). Each
-    subtheme coded at or after that turn gets ``first_turn`` = the earliest such turn, and
-    subthemes are ranked 1, 2, … by ``first_turn``; subthemes first raised in the same turn
-    are ordered by the codebook. A transcript in which the prompt never matches is skipped
-    (not counted from the start), and ``prompt_found`` — the same number on every summary row
-    — counts the transcripts of ``units`` in which it matched.
+    Each category has its own prompt (:func:`category_prompts`): barriers count from the
+    interviewer's question about challenges, facilitators from the one about what helped. In
+    each transcript the count for a category starts at the first interviewer turn matching its
+    regular expression (an empty prompt: the start of the transcript). Each subtheme of the
+    category coded at or after that turn gets ``first_turn`` = the earliest such turn, and the
+    category's subthemes are ranked by ``first_turn`` with ties as ties (mid-rank: two raised
+    in the same turn after the first both get 2.5). A transcript in which the prompt never
+    matches is skipped for that category (not counted from the start); a category without a
+    prompt gets no ranks at all.
 
     Returns ``(primacy_by_transcript, summary)``: the summary has, per subtheme (all of the
-    codebook), the number of transcripts where it was raised after the prompt, the mean and
-    median rank over those transcripts (empty when never raised) and ``n_first``, how often
-    it was raised first.
+    codebook), the number of transcripts where it was raised after its prompt, the mean and
+    median rank over those transcripts (empty when never raised or no prompt), ``n_first``
+    (how often it was raised first, alone or tied) and ``prompt_found`` (transcripts of
+    ``units`` in which its category's prompt matched; empty without a prompt).
     """
-    starts = prompt_turns(units, prompt)
+    subs = _subthemes(codebook)
+    categories = list(dict.fromkeys(subs["category"]))
+    prompts = category_prompts(prompt, categories)
     coded = _coded(consensus, codebook)
-    order = {name: i for i, name in enumerate(_subthemes(codebook)["subtheme"])}
-    coded["start_turn"] = coded["transcript_id"].map(starts)
-    after = coded[coded["start_turn"].notna() & (coded["turn"] >= coded["start_turn"])]
+    order = {name: i for i, name in enumerate(subs["subtheme"])}
+    found = {}
+    parts = []
+    for category in categories:
+        if prompts[category] is None:
+            continue
+        starts = prompt_turns(units, prompts[category])
+        found[category] = len(starts)
+        mine = coded[coded["category"] == category].copy()
+        mine["start_turn"] = mine["transcript_id"].map(starts)
+        parts.append(mine[mine["start_turn"].notna() & (mine["turn"] >= mine["start_turn"])])
+    after = pd.concat(parts, ignore_index=True) if parts else coded.iloc[:0]
     firsts = (
-        after.groupby(["transcript_id", "participant_id", "wave", "subtheme"], as_index=False)[
-            "turn"
-        ]
+        after.groupby(
+            ["transcript_id", "participant_id", "wave", "category", "subtheme"], as_index=False
+        )["turn"]
         .min()
         .rename(columns={"turn": "first_turn"})
     )
@@ -387,15 +511,21 @@ def primacy(
     firsts = firsts.sort_values(
         ["participant_id", "wave", "transcript_id", "first_turn", "order"], kind="stable"
     )
-    firsts["rank"] = firsts.groupby("transcript_id", sort=False).cumcount() + 1
+    group = firsts.groupby(["transcript_id", "category"], sort=False)["first_turn"]
+    firsts["rank"] = group.rank(method="average").astype(float)
+    firsts["_first"] = firsts["first_turn"] == group.transform("min")
     by_transcript = firsts[PRIMACY_BY_TRANSCRIPT_COLUMNS].reset_index(drop=True)
-    for column in ("participant_id", "wave", "first_turn", "rank"):
+    for column in ("participant_id", "wave", "first_turn"):
         by_transcript[column] = by_transcript[column].astype("int64")
-    return by_transcript, _primacy_summary(by_transcript, codebook, len(starts))
+    n_first = firsts[firsts["_first"]].groupby("subtheme").size()
+    return by_transcript, _primacy_summary(by_transcript, codebook, found, n_first)
 
 
 def _primacy_summary(
-    by_transcript: pd.DataFrame, codebook: pd.DataFrame, prompt_found: int
+    by_transcript: pd.DataFrame,
+    codebook: pd.DataFrame,
+    prompt_found: Mapping[str, int],
+    n_first: pd.Series,
 ) -> pd.DataFrame:
     grouped = by_transcript.groupby("subtheme")["rank"]
     stats = pd.DataFrame(
@@ -403,15 +533,14 @@ def _primacy_summary(
             "n_transcripts": grouped.size(),
             "mean_rank": grouped.mean(),
             "median_rank": grouped.median(),
-            "n_first": grouped.apply(lambda ranks: int((ranks == 1).sum())),
         }
     ).reset_index()
     out = _subthemes(codebook).merge(stats, on="subtheme", how="left")
     out["n_transcripts"] = out["n_transcripts"].fillna(0).astype("int64")
-    out["n_first"] = out["n_first"].fillna(0).astype("int64")
+    out["n_first"] = out["subtheme"].map(n_first).fillna(0).astype("int64")
     out["mean_rank"] = out["mean_rank"].astype(float)
     out["median_rank"] = out["median_rank"].astype(float)
-    out["prompt_found"] = int(prompt_found)
+    out["prompt_found"] = out["category"].map(prompt_found).astype("Int64")
     return out[PRIMACY_COLUMNS]
 
 
@@ -480,7 +609,9 @@ def theme_importance(
 
     ``frequency`` is the share (0–1) of participants who raised the subtheme over all waves
     (``n_participants / n_interviewed`` at wave ``all``); ``primacy`` is the rescaled mean
-    rank (:func:`rescale_primacy`, 0 when never raised after the prompt). With the weights
+    rank within the category (:func:`rescale_primacy` with the category's number of subthemes,
+    0 when never raised after the prompt; empty, with weight 0, for a category without a
+    primacy prompt, whose importance is then its frequency). With the weights
     normalised to sum 1, ``importance = w_f · frequency + w_p · primacy``. Subthemes are
     ranked within their category by importance, highest first; equal scores share a rank
     (competition ranking 1, 2, 2, 4) and are listed in codebook order.
@@ -499,11 +630,25 @@ def theme_importance(
             raise InputError(None, f"the {name} has no row for subtheme {missing.iloc[0]!r}")
     out = subthemes.copy()
     out["frequency"] = out["subtheme"].map(share).astype(float)
-    rescaled = rescale_primacy(out["subtheme"].map(mean_rank), len(subthemes))
-    out["primacy"] = rescaled.astype(float)
-    out["weight_frequency"] = w_frequency
-    out["weight_primacy"] = w_primacy
-    out["importance"] = w_frequency * out["frequency"] + w_primacy * out["primacy"]
+    # ranks are within a category, so the largest possible rank is the category's size
+    size = out.groupby("category")["subtheme"].transform("size")
+    ranks = out["subtheme"].map(mean_rank)
+    out["primacy"] = np.nan
+    for n in pd.unique(size):
+        rows = size == n
+        out.loc[rows, "primacy"] = rescale_primacy(ranks[rows], int(n)).to_numpy()
+    # a category without a primacy prompt has no primacy: importance is its frequency alone
+    if "prompt_found" in primacy_summary.columns:
+        found = primacy_summary.set_index("subtheme")["prompt_found"]
+        no_prompt = out["subtheme"].map(found).isna().to_numpy()
+    else:
+        no_prompt = np.zeros(len(out), dtype=bool)
+    out.loc[no_prompt, "primacy"] = np.nan
+    out["weight_frequency"] = np.where(no_prompt, 1.0, w_frequency)
+    out["weight_primacy"] = np.where(no_prompt, 0.0, w_primacy)
+    out["importance"] = out["weight_frequency"] * out["frequency"] + out["weight_primacy"] * out[
+        "primacy"
+    ].fillna(0.0)
     out["rank_in_category"] = (
         out["importance"]
         .round(_DECIMALS)
@@ -515,6 +660,92 @@ def theme_importance(
     out["category_order"] = out["category"].map(category_order)
     out = out.sort_values(["category_order", "rank_in_category", "order"], kind="stable")
     return out[IMPORTANCE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Change over time
+# --------------------------------------------------------------------------------------------
+
+
+def _missing_reasons(interviews: pd.DataFrame, people: list[int], waves: list[int]) -> dict:
+    """(participant, wave) → why there is no transcript: the interviews.csv note of an
+    interview not recorded, or that no interview is listed for that wave."""
+    reasons = {}
+    listed = interviews.set_index(["participant_id", "wave"])
+    for person in people:
+        for wave in waves:
+            key = (int(person), int(wave))
+            if key not in listed.index:
+                reasons[key] = "no interview listed in interviews.csv"
+                continue
+            row = listed.loc[key]
+            row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+            if not bool(row["recorded"]):
+                note = str(row.get("note", "") or "").strip()
+                reasons[key] = "not recorded" + (f": {note}" if note else "")
+    return reasons
+
+
+def trajectories(
+    consensus: pd.DataFrame, interviews: pd.DataFrame, codebook: pd.DataFrame
+) -> pd.DataFrame:
+    """trajectories.csv: each participant's path through the waves, per subtheme and per code.
+
+    One row per participant × level (``subtheme``, ``code``) × theme × wave of the study:
+    ``status`` is ``present`` (raised in that wave's consensus coding), ``absent`` (interviewed,
+    not raised) or ``missing`` (no transcript; ``missing_reason`` from interviews.csv — the note
+    of an interview not recorded, e.g. the participant had left the job). ``change`` compares
+    with the participant's previous *recorded* wave: ``first``, ``gained``, ``dropped``,
+    ``kept`` or ``still_absent`` (empty where missing). ``pattern`` sums the path up in wave
+    order, ``1`` present, ``0`` absent, ``.`` missing (e.g. ``11.``). A subtheme kept by
+    everyone can hide codes that were dropped, which the code rows show.
+    """
+    coded = _coded(consensus, codebook)
+    recorded = _recorded(interviews)
+    people = sorted(int(p) for p in interviews["participant_id"].unique())
+    waves = sorted(int(w) for w in interviews["wave"].unique())
+    reasons = _missing_reasons(interviews, people, waves)
+    have = set(zip(recorded["participant_id"], recorded["wave"], strict=True))
+    frames = []
+    for level in ("subtheme", "code"):
+        themes = _themes(codebook, level).reset_index(names="order")
+        raised = set(zip(coded["participant_id"], coded["wave"], coded[level], strict=True))
+        grid = pd.DataFrame(
+            [(p, w) for p in people for w in waves], columns=["participant_id", "wave"]
+        ).merge(themes, how="cross")
+        keys = list(zip(grid["participant_id"], grid["wave"], strict=True))
+        grid["status"] = [
+            "missing"
+            if key not in have
+            else ("present" if (key[0], key[1], theme) in raised else "absent")
+            for key, theme in zip(keys, grid["theme"], strict=True)
+        ]
+        grid["missing_reason"] = [reasons.get(key, "") for key in keys]
+        grid["level"] = level
+        frames.append(grid)
+    out = pd.concat(frames, ignore_index=True)
+    out["level_order"] = out["level"].map({"subtheme": 0, "code": 1})
+    out = out.sort_values(
+        ["participant_id", "level_order", "order", "wave"], kind="stable"
+    ).reset_index(drop=True)
+    symbol = out["status"].map({"present": "1", "absent": "0", "missing": "."})
+    group = [out["participant_id"], out["level"], out["theme"]]
+    out["pattern"] = symbol.groupby(group, sort=False).transform(lambda s: "".join(s))
+    seen = out["status"].where(out["status"] != "missing")
+    previous = seen.groupby(group, sort=False).transform(lambda s: s.ffill().shift())
+    change = np.select(
+        [
+            out["status"] == "missing",
+            previous.isna(),
+            (previous == "absent") & (out["status"] == "present"),
+            (previous == "present") & (out["status"] == "absent"),
+            out["status"] == "present",
+        ],
+        ["", "first", "gained", "dropped", "kept"],
+        default="still_absent",
+    )
+    out["change"] = change
+    return out[TRAJECTORY_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,27 +822,67 @@ def attribution(participant_id: int, wave: int) -> str:
     return str(int(participant_id)) if int(wave) == 1 else f"{int(participant_id)}_{int(wave)}"
 
 
+def read_pins(
+    path: str | PathLike[str] | None, units: pd.DataFrame, codebook: pd.DataFrame
+) -> pd.DataFrame:
+    """``data/quotes.csv`` (``unit_id``, ``subtheme``): quotes the analysts pinned for Table 2.
+
+    Optional: None or a missing file gives no pins. An unknown unit or subtheme stops with the
+    file and row. Returns unit_id and subtheme in file order, repeats dropped.
+    """
+    if path is None or not Path(path).exists():
+        return pd.DataFrame(columns=PIN_COLUMNS)
+    path = Path(path)
+    frame = read_table(path, PIN_COLUMNS)
+    frame = frame.assign(
+        unit_id=frame["unit_id"].astype(str).str.strip(),
+        subtheme=frame["subtheme"].astype(str).str.strip(),
+    )
+    known_units = set(units["unit_id"])
+    known_subthemes = set(codebook["subtheme"])
+    _raise_first(
+        path,
+        ~frame["unit_id"].isin(known_units),
+        lambda r: f"unit {r.unit_id!r} is not in units.csv",
+        frame,
+    )
+    _raise_first(
+        path,
+        ~frame["subtheme"].isin(known_subthemes),
+        lambda r: f"subtheme {r.subtheme!r} is not in the codebook",
+        frame,
+    )
+    return frame[PIN_COLUMNS].drop_duplicates().reset_index(drop=True)
+
+
 def choose_exemplars(
     consensus: pd.DataFrame,
     units: pd.DataFrame,
     codebook: pd.DataFrame,
     min_words: int = 25,
     max_words: int = 80,
+    per_subtheme: int = 3,
+    pins: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One exemplar quote per subtheme, chosen by a fixed, stated rule.
+    """Up to ``per_subtheme`` exemplar quotes per subtheme, chosen by a fixed, stated rule.
 
     The rule (also in :data:`EXEMPLAR_RULE`): candidates are participant units that both
     coders coded with a code of the subtheme (consensus ``source == "agreed"``) and that have
-    ``min_words ≤ n_words ≤ max_words``. Each is scored by the cosine similarity of its TF-IDF
-    vector (scikit-learn ``TfidfVectorizer`` with fixed settings, fitted on all consensus-coded
-    units; Salton & Buckley 1988) to the centroid of the subtheme's *other* coded units (any
-    source, any length) — the most typical way participants voiced the subtheme. The highest
-    score wins; ties (and scores that cannot be computed, as when the subtheme has a single
-    unit) go to the earlier unit in participant, wave, turn order. With no candidate, every
-    consensus unit of the subtheme is a candidate and ``rule`` says ``tfidf-any``. A unit named
-    in the codebook's ``exemplar`` field overrides the rule (``rule = codebook``, scored the
-    same way for information); naming a unit that does not exist is an error. A subtheme
-    never coded gets a row with an empty quote and ``rule = none``.
+    ``min_words ≤ n_words ≤ max_words`` — the limits are never relaxed: with no candidate the
+    subtheme gets one row with an empty quote, ``rule = none`` and the reason. Each candidate
+    is scored by the cosine similarity of its TF-IDF vector (scikit-learn ``TfidfVectorizer``
+    with fixed settings, fitted on all consensus-coded units; Salton & Buckley 1988) to the
+    centroid of the subtheme's *other* coded units — the most typical way participants voiced
+    the subtheme. Quotes are then taken one at a time, preferring, in this order: a unit with
+    no consensus code of another category (a facilitator quote that is not also a complaint);
+    a participant not yet quoted for this subtheme, then not yet quoted in the category; a wave
+    not yet quoted for the subtheme, then the wave least quoted in the category; the higher
+    score; the earlier unit. Subthemes are filled in codebook order.
+
+    Overrides: units pinned in ``pins`` (``data/quotes.csv``; ``rule = pinned``) or named in
+    the codebook's ``exemplar`` field (``rule = codebook``) replace the rule for their
+    subtheme, pins first. ``rank`` numbers a subtheme's quotes (1 = the one a table shows
+    first).
     """
     ordered = _unit_order(units).reset_index(names="position")
     by_id = ordered.set_index("unit_id")
@@ -625,57 +896,128 @@ def choose_exemplars(
     coded_ids = coded["unit_id"].drop_duplicates().tolist()
     vectors, row_of = _tfidf_vectors(by_id.loc[coded_ids, "text"].tolist(), coded_ids)
     exemplar_of = codebook.drop_duplicates("subtheme").set_index("subtheme")["exemplar"]
+    categories_of = coded.groupby("unit_id")["category"].agg(frozenset)
+    pins = pins if pins is not None else pd.DataFrame(columns=PIN_COLUMNS)
+    quoted_people: dict[str, set] = {}
+    quoted_waves: dict[str, dict[int, int]] = {}
 
     rows = []
     for subtheme, category in _subthemes(codebook).itertuples(index=False):
         in_theme = coded[coded["subtheme"] == subtheme]
         theme_ids = in_theme["unit_id"].drop_duplicates().tolist()
+        people = quoted_people.setdefault(category, set())
+        waves = quoted_waves.setdefault(category, {})
+        pinned = pins.loc[pins["subtheme"] == subtheme, "unit_id"].tolist()
         named = str(exemplar_of.get(subtheme, "") or "").strip()
-        if named:
-            if named not in by_id.index:
-                raise InputError(
-                    None,
-                    f"exemplar {named!r} of subtheme {subtheme!r} is not a unit in units.csv",
-                    element=f"subtheme {subtheme}",
+        if named and named not in by_id.index:
+            raise InputError(
+                None,
+                f"exemplar {named!r} of subtheme {subtheme!r} is not a unit in units.csv",
+                element=f"subtheme {subtheme}",
+            )
+        if pinned or named:
+            chosen = [(u, "pinned") for u in pinned] + (
+                [(named, "codebook")] if named and named not in pinned else []
+            )
+            scores = dict(
+                zip(
+                    [u for u, _ in chosen],
+                    _typicality([u for u, _ in chosen], theme_ids, vectors, row_of),
+                    strict=True,
                 )
-            unit_id, rule = named, "codebook"
-            candidates = [named]
+            )
+            picks = [(u, rule, scores[u]) for u, rule in chosen]
         else:
             candidates = _strict_candidates(in_theme, min_words, max_words)
-            rule = "tfidf"
             if not candidates:
-                candidates, rule = theme_ids, "tfidf-any"
-        if not candidates:
-            rows.append(_empty_exemplar(subtheme, category))
-            continue
-        scores = _typicality(candidates, theme_ids, vectors, row_of)
-        unit_id, score = _best(candidates, scores)
-        unit = by_id.loc[unit_id]
-        rows.append(
-            {
-                "subtheme": subtheme,
-                "category": category,
-                "unit_id": unit_id,
-                "participant_id": int(unit["participant_id"]),
-                "wave": int(unit["wave"]),
-                "attribution": attribution(unit["participant_id"], unit["wave"]),
-                "quote": unit["text"],
-                "n_words": int(unit["n_words"]),
-                "rule": rule,
-                "score": score,
-            }
-        )
+                reason = (
+                    "never coded"
+                    if not theme_ids
+                    else f"no agreed participant turn of {min_words}–{max_words} words"
+                )
+                rows.append(_empty_exemplar(subtheme, category, reason))
+                continue
+            scores = _typicality(candidates, theme_ids, vectors, row_of)
+            picks = _spread(
+                candidates, scores, by_id, categories_of, category, people, waves, per_subtheme
+            )
+        for rank, (unit_id, rule, score) in enumerate(picks, start=1):
+            unit = by_id.loc[unit_id]
+            person, wave = int(unit["participant_id"]), int(unit["wave"])
+            people.add(person)
+            waves[wave] = waves.get(wave, 0) + 1
+            mixed = categories_of.get(unit_id, frozenset()) - {category}
+            rows.append(
+                {
+                    "subtheme": subtheme,
+                    "category": category,
+                    "rank": rank,
+                    "unit_id": unit_id,
+                    "participant_id": person,
+                    "wave": wave,
+                    "attribution": attribution(person, wave),
+                    "quote": unit["text"],
+                    "n_words": int(unit["n_words"]),
+                    "rule": rule,
+                    "score": score,
+                    "reason": "also coded " + ", ".join(sorted(mixed)) if mixed else "",
+                }
+            )
     out = pd.DataFrame(rows, columns=EXEMPLAR_COLUMNS)
-    for column in ("participant_id", "wave", "n_words"):
+    for column in ("rank", "participant_id", "wave", "n_words"):
         out[column] = out[column].astype("Int64")
     out["score"] = out["score"].astype(float)
     return out
 
 
-def _empty_exemplar(subtheme: str, category: str) -> dict:
+def _spread(
+    candidates: list[str],
+    scores: np.ndarray,
+    by_id: pd.DataFrame,
+    categories_of: pd.Series,
+    category: str,
+    people: set,
+    waves: dict[int, int],
+    wanted: int,
+) -> list[tuple[str, str, float]]:
+    """Pick up to ``wanted`` candidates one at a time (see :func:`choose_exemplars`)."""
+    rounded = np.round(np.nan_to_num(scores, nan=-np.inf), _DECIMALS)
+    info = [
+        (
+            i,
+            int(by_id.at[u, "participant_id"]),
+            int(by_id.at[u, "wave"]),
+            bool(categories_of.get(u, frozenset()) - {category}),
+        )
+        for i, u in enumerate(candidates)
+    ]
+    picked: list[int] = []
+    mine_people: set[int] = set()
+    mine_waves: set[int] = set()
+    while len(picked) < min(wanted, len(candidates)):
+        best = min(
+            (x for x in info if x[0] not in picked),
+            key=lambda x: (
+                x[3],  # also coded with another category
+                x[1] in mine_people,
+                x[1] in people,
+                x[2] in mine_waves,
+                waves.get(x[2], 0),
+                -rounded[x[0]],
+                x[0],
+            ),
+        )
+        picked.append(best[0])
+        mine_people.add(best[1])
+        mine_waves.add(best[2])
+    return [(candidates[i], "tfidf", float(scores[i])) for i in picked]
+
+
+def _empty_exemplar(subtheme: str, category: str, reason: str = "") -> dict:
     return {
         "subtheme": subtheme,
         "category": category,
+        "rank": pd.NA,
         "unit_id": "",
         "participant_id": pd.NA,
         "wave": pd.NA,
@@ -684,7 +1026,156 @@ def _empty_exemplar(subtheme: str, category: str) -> dict:
         "n_words": pd.NA,
         "rule": "none",
         "score": np.nan,
+        "reason": reason,
     }
+
+
+def quote_bank(
+    consensus: pd.DataFrame,
+    units: pd.DataFrame,
+    codebook: pd.DataFrame,
+    codings: Mapping[str, pd.DataFrame],
+    exemplars: pd.DataFrame,
+) -> pd.DataFrame:
+    """Every consensus unit per subtheme, for analysts choosing quotes (quote_bank.xlsx).
+
+    One row per (subtheme, unit): ID_wave attribution, turn, speaker, word count, the
+    consensus codes of the unit, each coder's codes and memos on it (``codings`` maps coder
+    name → that coder's codings with ``unit_id``, ``code`` and optionally ``memo``), the
+    consensus source, whether the unit also carries a code of another category, its rank if it
+    is an exemplar, and the text. Sorted by codebook order of subtheme, then reading order.
+    """
+    ordered = _unit_order(units).reset_index(names="position").set_index("unit_id")
+    coded = _coded(consensus, codebook)
+    labels = codebook.drop_duplicates("subtheme").set_index("subtheme")
+    subtheme_order = {s: i for i, s in enumerate(labels.index)}
+    per_unit_codes = coded.groupby("unit_id")["code"].agg(lambda c: "; ".join(sorted(set(c))))
+    categories = coded.groupby("unit_id")["category"].agg(frozenset)
+    frame = (
+        coded.groupby(["subtheme", "unit_id"], as_index=False).agg(
+            category=("category", "first"), source=("source", _joined)
+        )
+        if "source" in coded
+        else coded.groupby(["subtheme", "unit_id"], as_index=False)
+        .agg(category=("category", "first"))
+        .assign(source="")
+    )
+    unit = ordered.loc[frame["unit_id"]]
+    frame["participant_id"] = unit["participant_id"].to_numpy()
+    frame["wave"] = unit["wave"].to_numpy()
+    frame["id_wave"] = [
+        attribution(p, w) for p, w in zip(frame["participant_id"], frame["wave"], strict=True)
+    ]
+    frame["turn"] = unit["turn"].to_numpy()
+    frame["speaker"] = unit["speaker"].to_numpy()
+    frame["n_words"] = unit["n_words"].to_numpy()
+    frame["consensus_codes"] = frame["unit_id"].map(per_unit_codes)
+    frame["other_category"] = [
+        ", ".join(sorted(categories[u] - {c}))
+        for u, c in zip(frame["unit_id"], frame["category"], strict=True)
+    ]
+    for coder, rows in codings.items():
+        rows = rows.assign(unit_id=rows["unit_id"].astype(str).str.strip())
+        frame[f"{coder}_codes"] = (
+            frame["unit_id"]
+            .map(rows.groupby("unit_id")["code"].agg(lambda c: "; ".join(sorted(set(map(str, c))))))
+            .fillna("")
+        )
+        memo = rows["memo"] if "memo" in rows else pd.Series("", index=rows.index)
+        memo = memo.fillna("").astype(str).str.strip()
+        frame[f"{coder}_memos"] = (
+            frame["unit_id"]
+            .map(
+                rows.assign(memo=memo)[memo != ""]
+                .groupby("unit_id")["memo"]
+                .agg(lambda m: " | ".join(dict.fromkeys(m)))
+            )
+            .fillna("")
+        )
+    chosen = exemplars[exemplars["unit_id"].astype(str) != ""]
+    rank = dict(
+        zip(zip(chosen["subtheme"], chosen["unit_id"], strict=True), chosen["rank"], strict=True)
+    )
+    frame["exemplar_rank"] = [
+        rank.get((s, u), pd.NA) for s, u in zip(frame["subtheme"], frame["unit_id"], strict=True)
+    ]
+    frame["exemplar_rank"] = frame["exemplar_rank"].astype("Int64")
+    frame["text"] = unit["text"].to_numpy()
+    frame["_s"] = frame["subtheme"].map(subtheme_order)
+    frame["_p"] = frame["unit_id"].map(ordered["position"])
+    frame = frame.sort_values(["_s", "_p"], kind="stable").reset_index(drop=True)
+    columns = [
+        "subtheme",
+        "category",
+        "unit_id",
+        "id_wave",
+        "participant_id",
+        "wave",
+        "turn",
+        "speaker",
+        "n_words",
+        "consensus_codes",
+        "source",
+        "other_category",
+        *[c for coder in codings for c in (f"{coder}_codes", f"{coder}_memos")],
+        "exemplar_rank",
+        "text",
+    ]
+    return frame[columns]
+
+
+def _joined(values: pd.Series) -> str:
+    return "; ".join(sorted(set(map(str, values))))
+
+
+_XLSX_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def quote_bank_xlsx(bank: pd.DataFrame) -> bytes:
+    """The quote bank as an .xlsx: one sheet, bold frozen header, autofilter on every column,
+    wrapped text, inert text cells; fixed timestamps so equal inputs give equal bytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "quote_bank"
+    widths = {"text": 80, "consensus_codes": 30, "subtheme": 22, "unit_id": 13}
+    for col, name in enumerate(bank.columns, start=1):
+        cell = sheet.cell(row=1, column=col, value=name)
+        cell.font = Font(bold=True)
+        width = widths.get(name, 40 if name.endswith(("_codes", "_memos")) else 11)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, record in enumerate(bank.itertuples(index=False), start=2):
+        for col, value in enumerate(record, start=1):
+            cell = sheet.cell(row=r, column=col)
+            if isinstance(value, int | np.integer) and not isinstance(value, bool):
+                cell.value = int(value)
+            elif value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+                cell.value = None
+            else:
+                set_text_cell(cell, value)
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(bank.columns), 1))}{len(bank) + 1}"
+    fixed = dt.datetime(2000, 1, 1)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    raw = io.BytesIO()
+    book.save(raw)
+    source = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                    data,
+                )
+            member = zipfile.ZipInfo(info.filename, date_time=_XLSX_DATE)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(member, data)
+    return target.getvalue()
 
 
 def _strict_candidates(in_theme: pd.DataFrame, min_words: int, max_words: int) -> list[str]:
@@ -836,22 +1327,32 @@ def run_themes(
     interviews_csv: Path,
     codebook_yaml: Path,
     out_dir: Path,
-    primacy_prompt: str | None,
+    primacy_prompt: str | Mapping[str, str | None] | None,
     weights: Mapping[str, float],
     min_words: int,
     max_words: int,
+    per_subtheme: int = 3,
+    codings_csv: Mapping[str, Path] | None = None,
+    quotes_csv: Path | None = None,
 ) -> None:
-    """Stage entry: read and check the inputs, write the seven theme tables together.
+    """Stage entry: read and check the inputs, write the theme tables and the quote bank.
 
-    Outputs (``out_dir``): see :data:`OUTPUT_FILES`. Nothing is written unless all succeed.
+    Outputs (``out_dir``): see :data:`OUTPUT_FILES`, and ``quote_bank.xlsx`` (each coder's
+    codes and memos from ``codings_csv``, coder name → codings CSV). ``quotes_csv``
+    (``data/quotes.csv``, optional) pins quotes. Nothing is written unless all succeed.
     """
     codebook = load_codebook(codebook_yaml)
     units = read_units(units_csv)
     interviews = read_interviews(interviews_csv)
     consensus = read_consensus(consensus_csv, codebook, units, interviews)
     _check_exemplars(codebook, units, codebook_path(codebook_yaml))
+    pins = read_pins(quotes_csv, units, codebook)
+    codings = {
+        coder: read_table(Path(path), ["unit_id", "code"])
+        for coder, path in (codings_csv or {}).items()
+    }
     normalise_weights(weights)
-    _compile_prompt(primacy_prompt)
+    prompts = category_prompts(primacy_prompt, list(dict.fromkeys(codebook["category"])))
 
     frequency = frequency_by_wave(consensus, units, interviews, codebook)
     matrix = participant_theme_matrix(consensus, interviews, codebook)
@@ -863,29 +1364,44 @@ def run_themes(
         "primacy": summary,
         "importance": theme_importance(frequency, summary, codebook, weights),
         "cooccurrence": cooccurrence(consensus, codebook),
-        "exemplars": choose_exemplars(consensus, units, codebook, min_words, max_words),
+        "exemplars": choose_exemplars(
+            consensus, units, codebook, min_words, max_words, per_subtheme, pins
+        ),
+        "primacy_prompts": primacy_prompts(units, prompts),
+        "trajectories": trajectories(consensus, interviews, codebook),
     }
     out_dir = Path(out_dir)
     with OutputSet() as out:
         for key, name in OUTPUT_FILES.items():
             out.csv(out_dir / name, tables[key])
-    _log_summary(units, summary, tables["exemplars"], primacy_prompt)
+        bank = quote_bank(consensus, units, codebook, codings, tables["exemplars"])
+        out.path(out_dir / QUOTE_BANK).write_bytes(quote_bank_xlsx(bank))
+    _log_summary(units, summary, tables["exemplars"], prompts)
 
 
 def _log_summary(
-    units: pd.DataFrame, summary: pd.DataFrame, exemplars: pd.DataFrame, prompt: str | None
+    units: pd.DataFrame,
+    summary: pd.DataFrame,
+    exemplars: pd.DataFrame,
+    prompts: Mapping[str, str | None],
 ) -> None:
     n_transcripts = units["transcript_id"].nunique()
-    found = int(summary["prompt_found"].iloc[0]) if len(summary) else 0
-    log.info("themes: primacy prompt found in %d of %d transcripts", found, n_transcripts)
-    if prompt and found < n_transcripts:
-        log.warning(
-            "themes: %d transcript(s) never asked the primacy prompt; left out of primacy ranks",
-            n_transcripts - found,
+    found = summary.drop_duplicates("category").set_index("category")["prompt_found"]
+    for category, prompt in prompts.items():
+        if prompt is None:
+            log.info("themes: no primacy prompt for %s; no primacy ranks", category)
+            continue
+        n = int(found.get(category, 0)) if pd.notna(found.get(category)) else 0
+        log.info(
+            "themes: %s primacy prompt found in %d of %d transcripts", category, n, n_transcripts
         )
-    widened = exemplars.loc[exemplars["rule"].isin(["tfidf-any", "none"]), "subtheme"].tolist()
-    if widened:
-        log.warning(
-            "themes: no agreed exemplar candidate for %s (rule tfidf-any or none)",
-            ", ".join(widened),
-        )
+        if prompt and n < n_transcripts:
+            log.warning(
+                "themes: %d transcript(s) never asked the %s primacy prompt; left out of its "
+                "primacy ranks",
+                n_transcripts - n,
+                category,
+            )
+    none = exemplars.loc[exemplars["rule"] == "none", "subtheme"].tolist()
+    if none:
+        log.warning("themes: no exemplar quote for %s (see reason)", ", ".join(none))

@@ -17,6 +17,7 @@ rule agreement:
         speakers=config["agreement"]["speakers"],
         replicates=config["agreement"]["bootstrap"]["replicates"],
         seed=config["agreement"]["bootstrap"]["seed"],
+        cluster=config["agreement"]["bootstrap"]["cluster"],
         ci_level=config["agreement"]["ci_level"],
     script:
         "../scripts/agreement.py"

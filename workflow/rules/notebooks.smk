@@ -5,6 +5,7 @@ rule notebook_agreement:
         agreement_by_code="results/agreement/agreement_by_code.csv",
         agreement_by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
         agreement_summary="results/agreement/agreement_summary.csv",
+        codebook_changes="results/codebook/changes.csv",
         codebook=config["data"]["codebook"],
     output:
         ipynb="results/notebooks/agreement.ipynb",
@@ -24,6 +25,26 @@ rule notebook_agreement:
         "../scripts/notebook.py"
 
 
+rule notebook_reconciliation:
+    """What the reconciliation meeting did (after consensus; the agreement notebook is built
+    before, so that it is there for the meeting)."""
+    input:
+        notebook=NOTEBOOK_DIR / "reconciliation.ipynb",
+        agreement_summary="results/agreement/agreement_summary.csv",
+        reconciliation_summary="results/reconciliation/summary.csv",
+    output:
+        ipynb="results/notebooks/reconciliation.ipynb",
+        html="results/notebooks/reconciliation.html",
+    log:
+        "logs/notebook_reconciliation.log",
+    conda:
+        "../envs/qualflow.yaml"
+    params:
+        parameters={"wave_labels": WAVE_LABELS},
+    script:
+        "../scripts/notebook.py"
+
+
 rule notebook_themes:
     """Subtheme × wave heatmap, prevalence by wave, participant matrix, co-occurrence —
     once for all subthemes and once per category."""
@@ -34,6 +55,7 @@ rule notebook_themes:
         cooccurrence="results/themes/cooccurrence.csv",
         theme_importance="results/themes/theme_importance.csv",
         exemplars="results/themes/exemplars.csv",
+        trajectories="results/themes/trajectories.csv",
         codebook=config["data"]["codebook"],
     output:
         ipynb="results/notebooks/themes_{category}.ipynb",

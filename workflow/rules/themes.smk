@@ -1,7 +1,15 @@
+def optional_quotes():
+    """data/quotes.csv (analysts' pinned quotes) is an input only when it exists."""
+    path = config["data"]["quotes"]
+    return [path] if path and Path(path).exists() else []
+
+
 rule themes:
     """Theme frequency by wave, primacy, importance, co-occurrence and exemplar quotes."""
     input:
+        **coder_codings(),
         consensus="results/consensus/codings.csv",
+        quotes=optional_quotes(),
         units="results/clean/units.csv",
         interviews=config["data"]["interviews"],
     output:
@@ -12,6 +20,9 @@ rule themes:
         importance="results/themes/theme_importance.csv",
         cooccurrence="results/themes/cooccurrence.csv",
         exemplars="results/themes/exemplars.csv",
+        primacy_prompts="results/themes/primacy_prompts.csv",
+        trajectories="results/themes/trajectories.csv",
+        quote_bank="results/themes/quote_bank.xlsx",
     log:
         "logs/themes.log",
     conda:
@@ -22,5 +33,7 @@ rule themes:
         weights=config["themes"]["importance_weights"],
         min_words=config["exemplars"]["min_words"],
         max_words=config["exemplars"]["max_words"],
+        per_subtheme=config["exemplars"]["per_subtheme"],
+        coders=[CODER_A, CODER_B],
     script:
         "../scripts/themes.py"

@@ -15,5 +15,6 @@ run_stage(
         replicates=snakemake.params.replicates,
         seed=snakemake.params.seed,
         ci_level=snakemake.params.ci_level,
+        cluster=snakemake.params.cluster,
     ),
 )

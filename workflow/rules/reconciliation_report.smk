@@ -1,0 +1,17 @@
+rule reconciliation_report:
+    """Each coder against the consensus, solo codings upheld, and coding-at-all vs which-code."""
+    input:
+        **coder_codings(),
+        consensus="results/consensus/codings.csv",
+        units="results/clean/units.csv",
+    output:
+        summary="results/reconciliation/summary.csv",
+    log:
+        "logs/reconciliation_report.log",
+    conda:
+        "../envs/qualflow.yaml"
+    params:
+        codebook=CODEBOOK,
+        speakers=config["agreement"]["speakers"],
+    script:
+        "../scripts/reconciliation_report.py"
