@@ -16,7 +16,7 @@ NOTEBOOKS = ROOT / "notebooks"
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"
 AGREEMENT, THEMES, DATA = DEMO / "results/agreement", DEMO / "results/themes", DEMO / "data"
 TABLE = (".csv", ".md", ".tex", ".docx")
-FIGURE = (".png", ".svg")
+FIGURE = (".png", ".svg", ".pdf")
 COMMON = {"wave_labels", "figures_dir", "tables_dir", "dpi", "width_in", "font_size", "ci_level"}
 
 
@@ -61,10 +61,10 @@ def _expected(name: str, category: str = "all") -> list[str]:
             ("tables/agreement_narrative", (".md",)),
         ]
     elif name == "themes":
-        stems = [
-            (f"figures/themes_{category}_{kind}", FIGURE)
-            for kind in ("heatmap", "prevalence", "matrix", "cooccurrence")
-        ]
+        kinds = ["heatmap", "prevalence", "matrix"]
+        if category == "all":  # three barrier subthemes make too few pairs for a panel
+            kinds.append("cooccurrence")
+        stems = [(f"figures/themes_{category}_{kind}", FIGURE) for kind in kinds]
         stems.append((f"tables/themes_{category}_frequency", TABLE))
     else:
         stems = [

@@ -122,9 +122,19 @@ def test_recruitment_flow_counts_and_reasons():
     assert flow["ineligible_reasons"] == {"hired before 2017": 4, "in 3-month probation": 3}
     assert list(flow["ineligible_reasons"]) == ["hired before 2017", "in 3-month probation"]
     assert flow["waves"] == [
-        {"wave": 1, "scheduled": 2, "recorded": 2},
-        {"wave": 2, "scheduled": 2, "recorded": 1},
+        {"wave": 1, "scheduled": 2, "recorded": 2, "not_recorded_reasons": {}},
+        {
+            "wave": 2,
+            "scheduled": 2,
+            "recorded": 1,
+            "not_recorded_reasons": {"reason not recorded": 1},
+        },
     ]
+    assert flow["analysed_participants"] == 2 and flow["analysed_transcripts"] == 3
+    interviews["note"] = ["", "", "", "moved abroad"]
+    assert tables.recruitment_flow(screening, interviews)["waves"][1]["not_recorded_reasons"] == {
+        "moved abroad": 1
+    }
     assert "waves" not in tables.recruitment_flow(screening)
 
 

@@ -254,7 +254,10 @@ def recruitment_flow(screening: pd.DataFrame, interviews: pd.DataFrame | None = 
 
     Returns ``employed`` (everyone screened), ``ineligible`` and ``declined`` with their
     ``*_reasons`` ({reason: n}, most frequent first), ``excluded`` (their sum) and
-    ``interviewed``; with ``interviews``, also ``waves``: [{wave, scheduled, recorded}].
+    ``interviewed``; with ``interviews``, also ``waves``: [{wave, scheduled, recorded,
+    not_recorded_reasons}] (reasons from the ``note`` column) and what was analysed:
+    ``analysed_participants`` (with at least one recorded interview) and
+    ``analysed_transcripts`` (recorded interviews).
     """
     status = screening["status"].str.strip().str.lower()
     flow: dict = {"employed": int(len(screening))}
@@ -268,10 +271,29 @@ def recruitment_flow(screening: pd.DataFrame, interviews: pd.DataFrame | None = 
     flow["interviewed"] = int((status == "interviewed").sum())
     if interviews is not None:
         flow["waves"] = [
-            {"wave": int(w), "scheduled": int(len(g)), "recorded": int(g["recorded"].sum())}
+            {
+                "wave": int(w),
+                "scheduled": int(len(g)),
+                "recorded": int(g["recorded"].sum()),
+                "not_recorded_reasons": _not_recorded_reasons(g),
+            }
             for w, g in interviews.groupby("wave", sort=True)
         ]
+        recorded = interviews[interviews["recorded"].astype(bool)]
+        flow["analysed_participants"] = int(recorded["participant_id"].nunique())
+        flow["analysed_transcripts"] = int(len(recorded))
     return flow
+
+
+def _not_recorded_reasons(interviews: pd.DataFrame) -> dict[str, int]:
+    """{reason: n} for the interviews not recorded, from ``interviews.csv`` ``note``."""
+    missing = interviews[~interviews["recorded"].astype(bool)]
+    if "note" in missing.columns:
+        notes = missing["note"].fillna("").astype(str).str.strip()
+    else:
+        notes = pd.Series([""] * len(missing), dtype=str)
+    counts = notes.replace("", "reason not recorded").value_counts()
+    return {r: int(k) for r, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
 # --------------------------------------------------------------------------- themes
@@ -397,6 +419,82 @@ def importance_table(
         }
     )
     return _blank_repeats(table.reset_index(drop=True), "Category")
+
+
+# --------------------------------------------------------------------------- trajectories
+TRAJECTORIES = ("kept", "gained", "dropped", "absent")
+TRAJECTORY_LABELS = {
+    "kept": "Raised at first and last interview",
+    "gained": "Gained: raised at last, not first",
+    "dropped": "Dropped: raised at first, not last",
+    "absent": "Raised at neither",
+}
+
+
+def presence_trajectories(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's course with each subtheme, from ``participant_theme_matrix.csv``.
+
+    A subtheme is *present* in a participant's wave when at least one unit of that interview
+    was coded with it (``n_units > 0``). Comparing the participant's first and last recorded
+    interviews gives ``kept`` (present in both), ``gained`` (absent first, present last),
+    ``dropped`` (present first, absent last) or ``absent`` (in neither; it may have come up in
+    between). Participants with fewer than two recorded interviews have no trajectory and are
+    left out. Columns: participant_id, subtheme, category, first_wave, last_wave,
+    n_waves_present, trajectory. Sorted by participant and subtheme.
+    """
+    frame = matrix.assign(wave=matrix["wave"].astype(int), present=matrix["n_units"] > 0)
+    frame = frame.sort_values(["participant_id", "subtheme", "wave"], kind="stable")
+    rows = []
+    for (person, sub), group in frame.groupby(["participant_id", "subtheme"], sort=True):
+        if len(group) < 2:
+            continue
+        first, last = bool(group["present"].iloc[0]), bool(group["present"].iloc[-1])
+        kind = {(True, True): "kept", (False, True): "gained", (True, False): "dropped"}.get(
+            (first, last), "absent"
+        )
+        rows.append(
+            {
+                "participant_id": person,
+                "subtheme": sub,
+                "category": group["category"].iloc[0],
+                "first_wave": int(group["wave"].iloc[0]),
+                "last_wave": int(group["wave"].iloc[-1]),
+                "n_waves_present": int(group["present"].sum()),
+                "trajectory": kind,
+            }
+        )
+    columns = [
+        "participant_id",
+        "subtheme",
+        "category",
+        "first_wave",
+        "last_wave",
+        "n_waves_present",
+        "trajectory",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def trajectory_counts(matrix: pd.DataFrame, codebook: pd.DataFrame, category: str = "all"):
+    """Participants per subtheme and trajectory (:func:`presence_trajectories`), codebook order.
+
+    Columns: subtheme, subtheme_label, category, then one count column per trajectory and
+    ``n`` (participants with two or more recorded interviews).
+    """
+    paths = presence_trajectories(matrix)
+    subs = subthemes(codebook, category)
+    counts = (
+        paths.groupby(["subtheme", "trajectory"]).size().unstack(fill_value=0)
+        if not paths.empty
+        else pd.DataFrame()
+    )
+    counts = counts.reindex(index=list(subs["subtheme"]), columns=list(TRAJECTORIES), fill_value=0)
+    counts = counts.fillna(0).astype(int)
+    out = subs[["subtheme", "subtheme_label", "category"]].reset_index(drop=True)
+    for kind in TRAJECTORIES:
+        out[kind] = counts[kind].to_numpy()
+    out["n"] = out[list(TRAJECTORIES)].sum(axis=1)
+    return out
 
 
 # --------------------------------------------------------------------------- agreement

@@ -24,58 +24,89 @@ rule notebook_agreement:
         "../scripts/notebook.py"
 
 
-rule notebook_themes:
-    """Subtheme × wave heatmap, prevalence by wave, participant matrix, co-occurrence —
-    once for all subthemes and once per category."""
-    input:
-        notebook=NOTEBOOK_DIR / "themes.ipynb",
-        theme_frequency="results/themes/theme_frequency_by_wave.csv",
-        participant_theme_matrix="results/themes/participant_theme_matrix.csv",
-        cooccurrence="results/themes/cooccurrence.csv",
-        theme_importance="results/themes/theme_importance.csv",
-        exemplars="results/themes/exemplars.csv",
-        codebook=config["data"]["codebook"],
-    output:
-        ipynb="results/notebooks/themes_{category}.ipynb",
-        html="results/notebooks/themes_{category}.html",
-        heatmap=report(
-            "results/figures/themes_{category}_heatmap.png",
-            caption="../report/heatmap.rst",
-            category="Themes",
-            subcategory="{category}",
+from qualflow.figures import MIN_COOCCURRENCE_PAIRS, cooccurrence_pairs
+
+# A category with too few subthemes for a co-occurrence panel worth drawing (three subthemes
+# give three cells) gets none: its pairs are in the all-subtheme figure.
+_BOOK = load_codebook(config["data"]["codebook"])
+COOCCURRENCE_CATEGORIES = [
+    c for c in CATEGORIES if cooccurrence_pairs(_BOOK, c) >= MIN_COOCCURRENCE_PAIRS
+]
+NO_COOCCURRENCE_CATEGORIES = [c for c in CATEGORIES if c not in COOCCURRENCE_CATEGORIES]
+
+
+def _one_of(names):
+    """A wildcard constraint matching exactly these names (none: matches nothing)."""
+    return "|".join(names) or "(?!)"
+
+
+def theme_figure(kind, caption):
+    return report(
+        f"results/figures/themes_{{category}}_{kind}.png",
+        caption=f"../report/{caption}.rst",
+        category="Themes",
+        subcategory="{category}",
+    )
+
+
+def theme_outputs(cooccurrence):
+    """What one themes notebook writes; the co-occurrence figure only where it is drawn."""
+    kinds = [k for k in THEME_FIGURES if cooccurrence or k != "cooccurrence"]
+    outputs = {
+        "ipynb": "results/notebooks/themes_{category}.ipynb",
+        "html": "results/notebooks/themes_{category}.html",
+        "heatmap": theme_figure("heatmap", "heatmap"),
+        "prevalence": theme_figure("prevalence", "prevalence"),
+        "matrix": theme_figure("matrix", "matrix"),
+        "vector": expand(
+            "results/figures/themes_{{category}}_{kind}.{ext}",
+            kind=kinds,
+            ext=["svg", "pdf"],
         ),
-        prevalence=report(
-            "results/figures/themes_{category}_prevalence.png",
-            caption="../report/prevalence.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        matrix=report(
-            "results/figures/themes_{category}_matrix.png",
-            caption="../report/matrix.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        cooccurrence=report(
-            "results/figures/themes_{category}_cooccurrence.png",
-            caption="../report/cooccurrence.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        svgs=expand(
-            "results/figures/themes_{{category}}_{kind}.svg", kind=THEME_FIGURES
-        ),
-        frequency=expand(
+        "frequency": expand(
             "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
         ),
+    }
+    if cooccurrence:
+        outputs["cooccurrence"] = theme_figure("cooccurrence", "cooccurrence")
+    return outputs
+
+
+THEMES_INPUT = {
+    "notebook": NOTEBOOK_DIR / "themes.ipynb",
+    "theme_frequency": "results/themes/theme_frequency_by_wave.csv",
+    "participant_theme_matrix": "results/themes/participant_theme_matrix.csv",
+    "cooccurrence": "results/themes/cooccurrence.csv",
+    "theme_importance": "results/themes/theme_importance.csv",
+    "exemplars": "results/themes/exemplars.csv",
+    "codebook": config["data"]["codebook"],
+}
+
+
+rule notebook_themes:
+    """Subtheme × wave heatmap, change over the waves, framework matrix with trajectories,
+    co-occurrence — once for all subthemes and once per category."""
+    input:
+        **THEMES_INPUT,
+    output:
+        **theme_outputs(cooccurrence=True),
     log:
         "logs/notebook_themes_{category}.log",
+    wildcard_constraints:
+        category=_one_of(COOCCURRENCE_CATEGORIES),
     conda:
         "../envs/qualflow.yaml"
     params:
         parameters=lambda wildcards: notebook_parameters(wildcards.category),
     script:
         "../scripts/notebook.py"
+
+
+use rule notebook_themes as notebook_themes_small with:
+    output:
+        **theme_outputs(cooccurrence=False),
+    wildcard_constraints:
+        category=_one_of(NO_COOCCURRENCE_CATEGORIES),
 
 
 rule notebook_manuscript:
