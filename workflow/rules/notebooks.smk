@@ -139,6 +139,6 @@ rule notebook_manuscript:
     conda:
         "../envs/qualflow.yaml"
     params:
-        parameters=notebook_parameters(),
+        parameters={**notebook_parameters(), "min_cell": config["tables"]["min_cell"]},
     script:
         "../scripts/notebook.py"
