@@ -46,6 +46,9 @@ def _inputs(name: str) -> dict[str, str]:
             "exemplars": THEMES / "exemplars.csv",
             "agreement_by_code": AGREEMENT / "agreement_by_code.csv",
             "agreement_summary": AGREEMENT / "agreement_summary.csv",
+            "participant_theme_matrix": THEMES / "participant_theme_matrix.csv",
+            "cleaning_report": DEMO / "results/clean/cleaning_report.csv",
+            "reconciliation_status": DEMO / "results/reconciliation/status.csv",
         },
     }[name]
     return {key: str(path) for key, path in paths.items()}
@@ -69,6 +72,7 @@ def _expected(name: str, category: str = "all") -> list[str]:
     else:
         stems = [
             ("figures/figure1_flowchart", FIGURE),
+            ("figures/figure2_change", FIGURE),
             ("tables/table1_participants", TABLE),
             ("tables/table2_themes", TABLE),
             ("tables/table3_agreement", TABLE),
@@ -112,6 +116,7 @@ def _execute(tmp_path: Path, name: str, **extra: object) -> tuple[nbformat.Noteb
         **_inputs(name),
         "figures_dir": str(tmp_path / "figures"),
         "tables_dir": str(tmp_path / "tables"),
+        "manuscript_dir": str(tmp_path / "manuscript"),
         "wave_labels": {1: "T1", 2: "T2", 3: "T3"},  # papermill passes keys as strings
         "dpi": 60,
         "width_in": 6.5,
@@ -179,3 +184,10 @@ def test_manuscript_notebook_writes_figure1_and_tables_1_to_3(tmp_path):
     assert table2.count("“") == 7  # one exemplar quote per subtheme
     assert "Table 3." in (folder / "tables/table3_agreement.md").read_text(encoding="utf-8")
     assert "pooled Cohen's κ was" in _outputs_text(notebook)
+    written = sorted(p.name for p in (folder / "manuscript").iterdir())
+    assert written == ["coreq.csv", "coreq.docx", "manuscript.docx", "manuscript.md"]
+    draft = (folder / "manuscript/manuscript.md").read_text(encoding="utf-8")
+    assert "## Methods" in draft and "## Results" in draft and "Table 2." in draft
+    assert "The remaining 10 took part" in draft and "29 of the 30 scheduled" in draft
+    assert "![Figure 1]" in draft and "![Figure 2]" in draft
+    assert "min_cell = 3" in notebook.cells[1].source  # the disclosure threshold, a parameter

@@ -869,14 +869,43 @@ PORTRAIT_CHARS = 110
 
 def column_weights(frame: pd.DataFrame) -> list[float]:
     """How wide each column wants to be, in characters: its longest cell, capped at 48 (long
-    text then wraps), never narrower than the longest word of its header."""
+    text then wraps) unless its cells are long on average (quotes), never narrower than
+    :func:`column_minimums`."""
     cells = frame.astype(object).where(frame.notna(), "").astype(str)
-    weights = []
+    minimums = column_minimums(frame)
+    out = []
+    for column, low in zip(cells.columns, minimums, strict=True):
+        lengths = cells[column].str.len() if len(cells) else pd.Series([0])
+        # running text (definitions, quotes) asks for room in proportion to its typical length
+        prose = min(0.5 * float(lengths.mean()), 120.0)
+        out.append(float(max(low, min(int(lengths.max()), 48), prose)))
+    return out
+
+
+def column_minimums(frame: pd.DataFrame) -> list[float]:
+    """The narrowest each column may be, in characters: its longest word, and the whole of
+    any short cell (numbers, ``9/10 (90)``) so that they never break."""
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    out = []
     for column in cells.columns:
-        longest = int(cells[column].str.len().max()) if len(cells) else 0
-        header_word = max((len(w) for w in str(column).split()), default=1)
-        weights.append(float(max(header_word, min(longest, 48), 3)))
-    return weights
+        header = [1.2 * len(w) + 1 for w in str(column).split()]  # bold, and never broken
+        words = [len(w) for text in cells[column] for w in text.split()]
+        short = [len(t) + 1 for t in cells[column] if len(t) <= 14]
+        out.append(float(max([3, *header, *words, *short])))
+    return out
+
+
+def column_widths(frame: pd.DataFrame, available: float) -> list[float]:
+    """Share ``available`` characters among the columns: every column gets its minimum, and
+    the rest goes to the columns that want more, in proportion to how much more they want."""
+    low, want = column_minimums(frame), column_weights(frame)
+    spare = available - sum(low)
+    extra = [w - m for w, m in zip(want, low, strict=True)]
+    if spare <= 0 or sum(extra) == 0:
+        return [m + max(spare, 0) / len(low) for m in low]
+    if sum(extra) <= spare:  # everything fits: spread what is left evenly
+        return [w + (spare - sum(extra)) / len(want) for w in want]
+    return [m + e * spare / sum(extra) for m, e in zip(low, extra, strict=True)]
 
 
 def is_wide(frame: pd.DataFrame) -> bool:
@@ -1041,8 +1070,13 @@ def add_docx_table(
     _repeat_header(table.rows[0])
     for cell in table.rows[0].cells:
         _cell_border(cell, "bottom")
-    weights = column_weights(frame)
-    widths = [int(usable * w / sum(weights)) for w in weights]
+    if wide:
+        font_pt -= 1  # landscape tables carry more columns and running text
+    padding = 3  # characters of cell margin
+    per_char = Pt(font_pt * 0.5)  # an average character of a serif text face
+    chars = column_widths(frame, usable / per_char - padding * len(cells.columns))
+    widths = [int(usable * (c + padding) / sum(c + padding for c in chars)) for c in chars]
+    _table_width(table, sum(widths))
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
         for cell in column.cells:
@@ -1059,6 +1093,13 @@ def add_docx_table(
         note.add_run(footnote).font.size = Pt(font_pt - 1)
     if wide and new_section:
         _set_orientation(document.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+
+
+def _table_width(table, width: int) -> None:
+    """Give the table its full width (Word and LibreOffice otherwise size it themselves)."""
+    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(int(width / 635)))  # EMU to twentieths of a point
 
 
 def _on(tag: str):

@@ -110,7 +110,8 @@ use rule notebook_themes as notebook_themes_small with:
 
 
 rule notebook_manuscript:
-    """Table 1, Figure 1 (recruitment flowchart), the themes table and the agreement table."""
+    """Figure 1 (recruitment flowchart), Figure 2 (change over the waves), Tables 1-3, the
+    manuscript draft (Methods and Results, .docx and .md) and the COREQ checklist."""
     input:
         notebook=NOTEBOOK_DIR / "manuscript.ipynb",
         screening=config["data"]["screening"],
@@ -121,11 +122,19 @@ rule notebook_manuscript:
         exemplars="results/themes/exemplars.csv",
         agreement_by_code="results/agreement/agreement_by_code.csv",
         agreement_summary="results/agreement/agreement_summary.csv",
+        participant_theme_matrix="results/themes/participant_theme_matrix.csv",
+        cleaning_report="results/clean/cleaning_report.csv",
+        reconciliation_status="results/reconciliation/status.csv",
     output:
         ipynb="results/notebooks/manuscript.ipynb",
         html="results/notebooks/manuscript.html",
         flowchart=figure("figure1_flowchart", "flowchart", "Manuscript"),
-        flowchart_svg="results/figures/figure1_flowchart.svg",
+        change=figure("figure2_change", "prevalence", "Manuscript"),
+        vector=expand(
+            "results/figures/{stem}.{ext}",
+            stem=["figure1_flowchart", "figure2_change"],
+            ext=["svg", "pdf"],
+        ),
         table1=table_report("table1_participants", "Manuscript"),
         table2=table_report("table2_themes", "Manuscript"),
         table3=table_report("table3_agreement", "Manuscript"),
@@ -134,11 +143,20 @@ rule notebook_manuscript:
             stem=["table1_participants", "table2_themes", "table3_agreement"],
             ext=["md", "tex", "docx"],
         ),
+        draft=multiext("results/manuscript/manuscript", ".docx", ".md"),
+        coreq=multiext("results/manuscript/coreq", ".csv", ".docx"),
     log:
         "logs/notebook_manuscript.log",
     conda:
         "../envs/qualflow.yaml"
     params:
-        parameters={**notebook_parameters(), "min_cell": config["tables"]["min_cell"]},
+        parameters={
+            **notebook_parameters(),
+            "manuscript_dir": "results/manuscript",
+            "min_cell": config["tables"]["min_cell"],
+            "coders": dict(config["coders"]),
+            "bootstrap_replicates": config["agreement"]["bootstrap"]["replicates"],
+            "importance_weights": dict(config["themes"]["importance_weights"]),
+        },
     script:
         "../scripts/notebook.py"
