@@ -154,14 +154,16 @@ def test_word_draft_embeds_tables_in_journal_style_and_figures(tmp_path, study):
         *_draft(study),
         manuscript.Block("table", "Table 1. P.", frame=table1, note="Pooled."),
         manuscript.Block("table", "Table 2. T.", frame=table2),
+        manuscript.Block("table", "Table 2b. T.", frame=table2),  # wide after wide
         manuscript.Block("figure", "Figure 1. F.", path=str(figure[0])),
     ]
     md, word = manuscript.save_draft(blocks, tmp_path / "manuscript")
     again = manuscript.save_draft(blocks, tmp_path / "again" / "manuscript")
     assert word.read_bytes() == again[1].read_bytes()  # byte-reproducible
     document = docx.Document(str(word))
-    assert len(document.tables) == 2 and len(document.inline_shapes) == 1
+    assert len(document.tables) == 3 and len(document.inline_shapes) == 1
     orientations = [s.orientation for s in document.sections]
+    # two wide tables share one landscape section: no blank portrait page between them
     assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
     for table in document.tables:
         borders = table._tbl.tblPr.find(qn("w:tblBorders"))

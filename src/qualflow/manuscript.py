@@ -390,13 +390,17 @@ def to_docx_bytes(blocks: Sequence[Block], title: str = "") -> bytes:
     document = docx.Document()
     tables._fix_core_properties(document, title)
     document.styles["Normal"].font.size = Pt(11)
-    for b in blocks:
+    for k, b in enumerate(blocks):
         if b.kind == "heading":
             document.add_heading(b.text, level=b.level - 1 if b.level > 1 else 0)
         elif b.kind == "paragraph":
             document.add_paragraph(b.text)
         elif b.kind == "table":
-            tables.add_docx_table(document, b.frame, b.text, b.note, b.landscape)
+            after = blocks[k + 1] if k + 1 < len(blocks) else None
+            wide_next = after is not None and after.kind == "table" and _wide(after)
+            tables.add_docx_table(
+                document, b.frame, b.text, b.note, b.landscape, portrait_after=not wide_next
+            )
         elif b.kind == "figure":
             section = document.sections[-1]
             usable = section.page_width - section.left_margin - section.right_margin
@@ -405,6 +409,10 @@ def to_docx_bytes(blocks: Sequence[Block], title: str = "") -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return tables._deterministic_zip(buffer.getvalue())
+
+
+def _wide(block: Block) -> bool:
+    return tables.is_wide(block.frame) if block.landscape is None else block.landscape
 
 
 def save_draft(blocks: Sequence[Block], stem: str | PathLike[str], title: str = "") -> list[Path]:

@@ -1035,17 +1035,22 @@ def add_docx_table(
     landscape: bool | None = None,
     *,
     new_section: bool = True,
+    portrait_after: bool = True,
     font_pt: float = 9,
 ) -> None:
     """Append a journal-style table: caption above, three horizontal rules (above and below
     the header, under the last row), no vertical lines, the header row repeated on every page,
     rows kept whole, column widths in proportion to their content (:func:`column_weights`),
     and the note below. A wide table (:func:`is_wide`, or ``landscape=True``) gets a landscape
-    section of its own (with ``new_section``, the page turns back to portrait after it;
-    without, the document's only section is turned)."""
+    section of its own (with ``new_section``, the page turns back to portrait after it unless
+    ``portrait_after`` is false, as when another wide table follows; without ``new_section``,
+    the document's only section is turned)."""
     wide = is_wide(frame) if landscape is None else landscape
     if wide:
-        if new_section:
+        current = document.sections[-1]
+        if new_section and current.orientation == WD_ORIENT.LANDSCAPE:
+            document.add_page_break()  # already sideways (the table before was wide too)
+        elif new_section:
             _set_orientation(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
         else:
             _set_orientation(document.sections[-1], landscape=True)
@@ -1091,7 +1096,7 @@ def add_docx_table(
         note = document.add_paragraph()
         note.paragraph_format.space_before = Pt(3)
         note.add_run(footnote).font.size = Pt(font_pt - 1)
-    if wide and new_section:
+    if wide and new_section and portrait_after:
         _set_orientation(document.add_section(WD_SECTION.NEW_PAGE), landscape=False)
 
 
