@@ -138,7 +138,7 @@ def cleaning_sentences(report: pd.DataFrame | None) -> str:
     kinds = [c for c in report.columns if c.startswith("redacted_")]
     totals = {c.removeprefix("redacted_"): int(report[c].sum()) for c in kinds}
     redacted = sum(totals.values())
-    found = join_list([f"{n} {k.lower()}" for k, n in totals.items() if n])
+    found = join_list([f"{n} {_KIND_NAMES.get(k, k.lower())}" for k, n in totals.items() if n])
     text = (
         f"The {plural(len(report), 'transcript')} arrived as "
         f"{join_list([f'{n} {fmt}' for fmt, n in formats.items()])} files. Each was converted "
@@ -155,6 +155,8 @@ def cleaning_sentences(report: pd.DataFrame | None) -> str:
     return text
 
 
+#: How redaction kinds read in prose (others: lower case).
+_KIND_NAMES = {"ORG": "organisation", "NRIC": "NRIC", "EMAIL": "e-mail"}
 CODEBOOK_HISTORY = "how the codebook was developed and revised, with its change log"
 CODER_TOOLS = {
     ".csv": "exported their codings as a table of coded passages",
