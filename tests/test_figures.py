@@ -233,8 +233,8 @@ def test_cooccurrence_heatmap_shows_totals_on_an_honest_scale(tmp_path, book):
 
 
 def test_cooccurrence_panel_is_dropped_when_it_carries_almost_nothing(book):
-    assert figures.cooccurrence_pairs(book, "all") == 21
-    assert figures.cooccurrence_pairs(book, "barriers") == 3 < figures.MIN_COOCCURRENCE_PAIRS
+    assert tables.cooccurrence_pairs(book, "all") == 21
+    assert tables.cooccurrence_pairs(book, "barriers") == 3 < tables.MIN_COOCCURRENCE_PAIRS
 
 
 def test_recruitment_flowchart_boxes_hold_the_counts(tmp_path, flow):

@@ -812,7 +812,7 @@ def cooccurrence_heatmap(
     subthemes' units (Jaccard 1901) on the full 0–1 scale, so a pair sharing 14 of 300 units
     stays pale and a pair sharing none has the colour of 0 rather than falling off the scale.
     The diagonal (grey) shows each subtheme's own unit total. Whether a category's own panel is
-    worth drawing is :func:`cooccurrence_pairs`' question.
+    worth drawing is :func:`qualflow.tables.cooccurrence_pairs`' question.
     """
     subs = subthemes(codebook, category)
     order = list(subs["subtheme"])
@@ -862,20 +862,6 @@ def cooccurrence_heatmap(
         )
         bar.set_ticks([0, 0.25, 0.5, 0.75, 1])
     return fig
-
-
-#: Fewer subtheme pairs than this and a co-occurrence panel carries almost nothing.
-MIN_COOCCURRENCE_PAIRS = 6
-
-
-def cooccurrence_pairs(codebook: pd.DataFrame, category: str = "all") -> int:
-    """How many distinct subtheme pairs a co-occurrence panel of ``category`` would show.
-
-    Below :data:`MIN_COOCCURRENCE_PAIRS` (three subthemes give three cells) the panel is
-    dropped: those pairs are also in the all-subtheme figure.
-    """
-    n = len(subthemes(codebook, category))
-    return n * (n - 1) // 2
 
 
 def _cooccurrence_cells(

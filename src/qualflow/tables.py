@@ -492,6 +492,20 @@ def importance_table(
     return _blank_repeats(table.reset_index(drop=True), "Category")
 
 
+#: Fewer subtheme pairs than this and a co-occurrence panel carries almost nothing.
+MIN_COOCCURRENCE_PAIRS = 6
+
+
+def cooccurrence_pairs(codebook: pd.DataFrame, category: str = "all") -> int:
+    """How many distinct subtheme pairs a co-occurrence panel of ``category`` would show.
+
+    Below :data:`MIN_COOCCURRENCE_PAIRS` (three subthemes give three cells) the panel is
+    dropped: those pairs are also in the all-subtheme figure.
+    """
+    n = len(subthemes(codebook, category))
+    return n * (n - 1) // 2
+
+
 # --------------------------------------------------------------------------- trajectories
 TRAJECTORIES = ("kept", "gained", "dropped", "absent")
 TRAJECTORY_LABELS = {

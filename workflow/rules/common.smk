@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import min_version, validate
 
 from qualflow.codebook import load_codebook
+from qualflow.tables import MIN_COOCCURRENCE_PAIRS, cooccurrence_pairs
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.transcripts import plan_transcripts
 
@@ -117,3 +118,53 @@ def notebook_parameters(category=None, exemplars=True):
     if category is not None:
         params["category"] = category
     return params
+
+
+# --- themes notebooks: which categories get a co-occurrence figure --------------------
+
+# A category with too few subthemes for a co-occurrence panel worth drawing (three subthemes
+# give three cells) gets none: its pairs are in the all-subtheme figure.
+COOCCURRENCE_CATEGORIES = [
+    c
+    for c in CATEGORIES
+    if cooccurrence_pairs(load_codebook(config["data"]["codebook"]), c)
+    >= MIN_COOCCURRENCE_PAIRS
+]
+NO_COOCCURRENCE_CATEGORIES = [c for c in CATEGORIES if c not in COOCCURRENCE_CATEGORIES]
+
+
+def _one_of(names):
+    """A wildcard constraint matching exactly these names (none: matches nothing)."""
+    return "|".join(names) or "(?!)"
+
+
+def theme_figure(kind, caption):
+    return report(
+        f"results/figures/themes_{{category}}_{kind}.png",
+        caption=f"../report/{caption}.rst",
+        category="Themes",
+        subcategory="{category}",
+    )
+
+
+def theme_outputs(cooccurrence):
+    """What one themes notebook writes; the co-occurrence figure only where it is drawn."""
+    kinds = [k for k in THEME_FIGURES if cooccurrence or k != "cooccurrence"]
+    outputs = {
+        "ipynb": "results/notebooks/themes_{category}.ipynb",
+        "html": "results/notebooks/themes_{category}.html",
+        "heatmap": theme_figure("heatmap", "heatmap"),
+        "prevalence": theme_figure("prevalence", "prevalence"),
+        "matrix": theme_figure("matrix", "matrix"),
+        "vector": expand(
+            "results/figures/themes_{{category}}_{kind}.{ext}",
+            kind=kinds,
+            ext=["svg", "pdf"],
+        ),
+        "frequency": expand(
+            "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
+        ),
+    }
+    if cooccurrence:
+        outputs["cooccurrence"] = theme_figure("cooccurrence", "cooccurrence")
+    return outputs

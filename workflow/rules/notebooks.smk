@@ -24,54 +24,6 @@ rule notebook_agreement:
         "../scripts/notebook.py"
 
 
-from qualflow.figures import MIN_COOCCURRENCE_PAIRS, cooccurrence_pairs
-
-# A category with too few subthemes for a co-occurrence panel worth drawing (three subthemes
-# give three cells) gets none: its pairs are in the all-subtheme figure.
-_BOOK = load_codebook(config["data"]["codebook"])
-COOCCURRENCE_CATEGORIES = [
-    c for c in CATEGORIES if cooccurrence_pairs(_BOOK, c) >= MIN_COOCCURRENCE_PAIRS
-]
-NO_COOCCURRENCE_CATEGORIES = [c for c in CATEGORIES if c not in COOCCURRENCE_CATEGORIES]
-
-
-def _one_of(names):
-    """A wildcard constraint matching exactly these names (none: matches nothing)."""
-    return "|".join(names) or "(?!)"
-
-
-def theme_figure(kind, caption):
-    return report(
-        f"results/figures/themes_{{category}}_{kind}.png",
-        caption=f"../report/{caption}.rst",
-        category="Themes",
-        subcategory="{category}",
-    )
-
-
-def theme_outputs(cooccurrence):
-    """What one themes notebook writes; the co-occurrence figure only where it is drawn."""
-    kinds = [k for k in THEME_FIGURES if cooccurrence or k != "cooccurrence"]
-    outputs = {
-        "ipynb": "results/notebooks/themes_{category}.ipynb",
-        "html": "results/notebooks/themes_{category}.html",
-        "heatmap": theme_figure("heatmap", "heatmap"),
-        "prevalence": theme_figure("prevalence", "prevalence"),
-        "matrix": theme_figure("matrix", "matrix"),
-        "vector": expand(
-            "results/figures/themes_{{category}}_{kind}.{ext}",
-            kind=kinds,
-            ext=["svg", "pdf"],
-        ),
-        "frequency": expand(
-            "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
-        ),
-    }
-    if cooccurrence:
-        outputs["cooccurrence"] = theme_figure("cooccurrence", "cooccurrence")
-    return outputs
-
-
 THEMES_INPUT = {
     "notebook": NOTEBOOK_DIR / "themes.ipynb",
     "theme_frequency": "results/themes/theme_frequency_by_wave.csv",
