@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
@@ -85,13 +84,17 @@ def assert_readable(fig: Figure) -> None:
 
 def _check_saved(fig: Figure, tmp_path: Path, width_in: float = 6.5, dpi: int = 100) -> None:
     paths = figures.save_figure(fig, tmp_path / "figure", dpi=dpi)
-    assert [p.name for p in paths] == ["figure.png", "figure.svg"]
+    assert [p.name for p in paths] == ["figure.png", "figure.svg", "figure.pdf"]
     assert all(p.stat().st_size > 1000 for p in paths)
     with Image.open(paths[0]) as image:
         assert image.size[0] == round(width_in * dpi)
     svg = paths[1].read_text(encoding="utf-8")
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png", "figure.svg"]
+    # text stays text (svg.fonttype none), so authors and journals can edit labels
+    assert "<text" in svg and '<use xlink:href="#DejaVu' not in svg
+    pdf = paths[2].read_bytes()
+    assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf and b"/FontFile2" in pdf
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.pdf", "figure.png", "figure.svg"]
 
 
 def test_save_figure_is_byte_reproducible(tmp_path, by_code, book):
@@ -146,33 +149,66 @@ def test_wave_heatmap_annotates_n_of_n(tmp_path, frequency, book, category, n_ro
     _check_saved(fig, tmp_path)
 
 
-def test_prevalence_gives_each_subtheme_one_colour(tmp_path, frequency, book):
-    fig = figures.prevalence_by_wave(frequency, book, {"1": "T1", "2": "T2", "3": "T3"})
-    colours = [
-        tuple(patch.get_facecolor())
-        for ax in fig.axes
-        for patch in ax.patches
-        if isinstance(patch, Rectangle)
-    ]
-    assert len(set(colours)) == 7  # 7 subthemes across both panels, none reused
-    assert "T3\n(N = 9)" in _all_text(fig)
+def test_change_over_waves_labels_every_point_n_of_n(tmp_path, frequency, book):
+    fig = figures.change_over_waves(frequency, book, {"1": "T1", "2": "T2", "3": "T3"})
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_lines()]
+    assert len(panels) == 7  # one small panel per subtheme
+    text = _all_text(fig)
+    rows = frequency[(frequency["level"] == "subtheme") & (frequency["wave"] != "all")]
+    for row in rows.itertuples():
+        assert f"{row.n_participants}/{row.n_interviewed}" in text
+    assert "3 = T3" in text
+    for ax in panels:
+        assert ax.get_ylim() == (0, 105)  # one honest 0–100 % scale in every panel
+    # a subtheme's line goes through its three wave percentages
+    unclear = next(ax for ax in panels if ax.get_title(loc="left") == "Unclear role")
+    pct = rows[rows["theme"] == "unclear_role"].sort_values("wave")["pct_participants"]
+    assert list(unclear.get_lines()[0].get_ydata()) == pytest.approx(list(pct))
+    assert figures.prevalence_by_wave is figures.change_over_waves
     assert_readable(fig)
     _check_saved(fig, tmp_path)
 
 
-def test_participant_matrix_hatches_interviews_not_recorded(tmp_path, book):
+def test_participant_matrix_shows_presence_and_trajectories(tmp_path, book):
     matrix = _result("participant_theme_matrix", "themes")
     fig = figures.participant_matrix(matrix, book, WAVES, "facilitators")
-    hatched = [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
+    assert fig.get_figheight() <= figures.MAX_PAGE_HEIGHT_IN
+    left = fig.axes[0]
+    hatched = [p for p in left.patches if p.get_hatch()]
     assert len(hatched) == 4  # participant 50008, wave 3, x 4 facilitator subthemes
+    facilitators = matrix[matrix["category"] == "facilitators"]
+    filled = [
+        p for p in left.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0) and not p.get_hatch()
+    ]
+    assert len(filled) == int((facilitators["n_units"] > 0).sum())  # presence, not counts
     text = _all_text(fig)
-    assert "8 months (N = 9)" in text and "Interview not recorded" in text
-    assert "Unclear role" not in text
+    assert "Interview not recorded" in text and "Unclear role" not in text
+    assert "1 = Baseline" in text and "1. Supportive figures" in text
+    counts = tables.trajectory_counts(matrix, book, "facilitators")
+    bars = [p for p in fig.axes[1].patches]
+    assert sum(p.get_width() for p in bars) == counts[list(tables.TRAJECTORIES)].sum().sum()
     assert_readable(fig)
     _check_saved(fig, tmp_path)
 
 
-def test_participant_matrix_stays_readable_with_hundreds_of_participants(tmp_path, book):
+def test_trajectories_compare_first_and_last_recorded_interview():
+    matrix = pd.DataFrame(
+        {
+            "participant_id": [1, 1, 1, 2, 2, 2, 3, 3, 4],
+            "subtheme": ["s"] * 9,
+            "category": ["c"] * 9,
+            "wave": [1, 2, 3, 1, 2, 3, 1, 2, 1],
+            "n_units": [2, 0, 1, 0, 0, 5, 3, 0, 4],
+        }
+    )
+    paths = tables.presence_trajectories(matrix).set_index("participant_id")
+    assert paths["trajectory"].to_dict() == {1: "kept", 2: "gained", 3: "dropped"}
+    assert paths.loc[3, "last_wave"] == 2  # participant 3's last recorded interview
+    assert 4 not in paths.index  # one interview: no trajectory
+    assert paths.loc[1, "n_waves_present"] == 2
+
+
+def test_participant_matrix_fits_a_page_with_hundreds_of_participants(tmp_path, book):
     small = _result("participant_theme_matrix", "themes")
     copies = []
     for k in range(30):  # 300 participants
@@ -181,14 +217,15 @@ def test_participant_matrix_stays_readable_with_hundreds_of_participants(tmp_pat
         copies.append(copy)
     matrix = pd.concat(copies, ignore_index=True)
     fig = figures.participant_matrix(matrix, book, WAVES, "all")
-    labels = [t for t in fig.axes[len(WAVES) - 1].get_xticklabels() if t.get_text()]
-    assert 5 <= len(labels) <= 15
+    assert fig.get_figheight() <= figures.MAX_PAGE_HEIGHT_IN
+    labels = [t for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert 20 <= len(labels) <= 45
     assert not [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
     assert_readable(fig)
     _check_saved(fig, tmp_path)
 
 
-def test_cooccurrence_heatmap_shows_totals_on_the_diagonal(tmp_path, book):
+def test_cooccurrence_heatmap_shows_totals_on_an_honest_scale(tmp_path, book):
     pairs = _result("cooccurrence", "themes")
     fig = figures.cooccurrence_heatmap(pairs, book)
     diagonal = pairs[pairs["subtheme_a"] == pairs["subtheme_b"]]
@@ -196,8 +233,17 @@ def test_cooccurrence_heatmap_shows_totals_on_the_diagonal(tmp_path, book):
     for total in diagonal["n_units"]:
         assert str(total) in text
     assert "Jaccard" in text
+    image = fig.axes[0].get_images()[0]
+    assert image.norm.vmin == 0 and image.norm.vmax == 1  # full scale, not the largest value
+    shown = image.get_array()
+    assert shown.count() == 7 * 6 // 2  # every pair below the diagonal is on the scale
     assert_readable(fig)
     _check_saved(fig, tmp_path)
+
+
+def test_cooccurrence_panel_is_dropped_when_it_carries_almost_nothing(book):
+    assert tables.cooccurrence_pairs(book, "all") == 21
+    assert tables.cooccurrence_pairs(book, "barriers") == 3 < tables.MIN_COOCCURRENCE_PAIRS
 
 
 def test_recruitment_flowchart_boxes_hold_the_counts(tmp_path, flow):
@@ -208,9 +254,11 @@ def test_recruitment_flowchart_boxes_hold_the_counts(tmp_path, flow):
     assert "Hired before 2017 (n = 4)" in text and "Declined to take part (n = 1)" in text
     assert "Interviewed\n(n = 10)" in text
     assert "8 months\n9 of 10 interviews recorded" in text
+    assert "Interviews not recorded (n = 1)" in text and "Left the job" in text
+    assert "Analysed\n10 participants, 29 transcripts" in text
     assert_readable(fig)
     boxes = [p for p in fig.axes[0].patches]
-    assert len(boxes) == 6  # employed, excluded, interviewed, three waves
+    assert len(boxes) == 8  # employed, excluded, interviewed, three waves, not recorded, analysed
     _check_saved(fig, tmp_path)
 
 

@@ -16,7 +16,7 @@ NOTEBOOKS = ROOT / "notebooks"
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"
 AGREEMENT, THEMES, DATA = DEMO / "results/agreement", DEMO / "results/themes", DEMO / "data"
 TABLE = (".csv", ".md", ".tex", ".docx")
-FIGURE = (".png", ".svg")
+FIGURE = (".png", ".svg", ".pdf")
 COMMON = {"wave_labels", "figures_dir", "tables_dir", "dpi", "width_in", "font_size", "ci_level"}
 
 
@@ -52,6 +52,9 @@ def _inputs(name: str) -> dict[str, str]:
             "exemplars": THEMES / "exemplars.csv",
             "agreement_by_code": AGREEMENT / "agreement_by_code.csv",
             "agreement_summary": AGREEMENT / "agreement_summary.csv",
+            "participant_theme_matrix": THEMES / "participant_theme_matrix.csv",
+            "cleaning_report": DEMO / "results/clean/cleaning_report.csv",
+            "reconciliation_status": DEMO / "results/reconciliation/status.csv",
         },
     }[name]
     return {key: str(path) for key, path in paths.items()}
@@ -67,14 +70,15 @@ def _expected(name: str, category: str = "all") -> list[str]:
             ("tables/agreement_narrative", (".md",)),
         ]
     elif name == "themes":
-        stems = [
-            (f"figures/themes_{category}_{kind}", FIGURE)
-            for kind in ("heatmap", "prevalence", "matrix", "cooccurrence")
-        ]
+        kinds = ["heatmap", "prevalence", "matrix"]
+        if category == "all":  # three barrier subthemes make too few pairs for a panel
+            kinds.append("cooccurrence")
+        stems = [(f"figures/themes_{category}_{kind}", FIGURE) for kind in kinds]
         stems.append((f"tables/themes_{category}_frequency", TABLE))
     else:
         stems = [
             ("figures/figure1_flowchart", FIGURE),
+            ("figures/figure2_change", FIGURE),
             ("tables/table1_participants", TABLE),
             ("tables/table2_themes", TABLE),
             ("tables/table3_agreement", TABLE),
@@ -118,6 +122,7 @@ def _execute(tmp_path: Path, name: str, **extra: object) -> tuple[nbformat.Noteb
         **_inputs(name),
         "figures_dir": str(tmp_path / "figures"),
         "tables_dir": str(tmp_path / "tables"),
+        "manuscript_dir": str(tmp_path / "manuscript"),
         "wave_labels": {1: "T1", 2: "T2", 3: "T3"},  # papermill passes keys as strings
         "dpi": 60,
         "width_in": 6.5,
@@ -194,3 +199,10 @@ def test_manuscript_notebook_writes_figure1_and_tables_1_to_3(tmp_path):
     assert table2.count("“") == 7  # one exemplar quote per subtheme
     assert "Table 3." in (folder / "tables/table3_agreement.md").read_text(encoding="utf-8")
     assert "pooled Cohen's κ was" in _outputs_text(notebook)
+    written = sorted(p.name for p in (folder / "manuscript").iterdir())
+    assert written == ["coreq.csv", "coreq.docx", "manuscript.docx", "manuscript.md"]
+    draft = (folder / "manuscript/manuscript.md").read_text(encoding="utf-8")
+    assert "## Methods" in draft and "## Results" in draft and "Table 2." in draft
+    assert "The remaining 10 took part" in draft and "29 of the 30 scheduled" in draft
+    assert "![Figure 1]" in draft and "![Figure 2]" in draft
+    assert "min_cell = 3" in notebook.cells[1].source  # the disclosure threshold, a parameter

@@ -184,7 +184,12 @@ def test_renaming_a_wave_reruns_only_notebooks(study):
 def test_figure_option_reruns_only_notebooks(study):
     rules = _with_config_edit(study, "dpi: 300", "dpi: 200")
     rules.pop("all", None)
-    assert set(rules) == {"notebook_agreement", "notebook_themes", "notebook_manuscript"}
+    assert set(rules) == {
+        "notebook_agreement",
+        "notebook_themes",
+        "notebook_themes_small",  # categories too small for a co-occurrence panel
+        "notebook_manuscript",
+    }
 
 
 def test_notebooks_executed_with_parameters_and_outputs(study):
@@ -203,6 +208,18 @@ def test_notebooks_executed_with_parameters_and_outputs(study):
     for stem in ["table1_participants", "table2_themes", "table3_agreement"]:
         for ext in ["csv", "md", "tex", "docx"]:
             assert (study / f"results/tables/{stem}.{ext}").stat().st_size > 100
+
+
+def test_manuscript_draft_reads_its_numbers_from_the_csvs(study):
+    draft = (study / "results/manuscript/manuscript.md").read_text(encoding="utf-8")
+    status = pd.read_csv(study / "results/reconciliation/status.csv").set_index("kind")["count"]
+    assert f"agreed on {status['agreed']:,} unit-by-code decisions" in draft
+    assert f"rationale for {status['resolved']:,}" in draft
+    assert "29 of the 30 scheduled interviews" in draft and "The remaining 10 took part" in draft
+    coreq = pd.read_csv(study / "results/manuscript/coreq.csv")
+    assert list(coreq["item"]) == list(range(1, 33))
+    assert (study / "results/manuscript/manuscript.docx").stat().st_size > 50_000
+    assert (study / "results/figures/figure1_flowchart.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_table1_and_flowchart_match_the_study(study):

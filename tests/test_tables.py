@@ -10,6 +10,8 @@ import docx
 import numpy as np
 import pandas as pd
 import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
 
 from qualflow import tables
 from qualflow.codebook import load_codebook
@@ -86,11 +88,13 @@ def _hand_study() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_participant_characteristics_on_a_hand_example():
     participants, interviews = _hand_study()
-    table = tables.participant_characteristics(participants, interviews, {"3": "8 months"})
+    table = tables.participant_characteristics(
+        participants, interviews, {"3": "8 months"}, min_cell=1
+    )
     assert list(table.columns) == ["Characteristic", "Category", "Participants (n = 10)"]
     filled = table.assign(Characteristic=table["Characteristic"].replace("", np.nan).ffill())
     rows = {(c, k): v for c, k, v in filled.itertuples(index=False)}
-    assert rows[("Participants, n", "")] == "10"
+    assert not any(c.startswith("Participants") for c, _ in rows)  # n is in the header
     assert rows[("Gender, n (%)", "Female")] == "6 (60)"
     assert rows[("Gender, n (%)", "Male")] == "4 (40)"
     assert rows[("Age, years, mean (SD)", "")] == "29.0 (6.1)"
@@ -109,6 +113,56 @@ def test_participant_characteristics_on_a_hand_example():
     # most frequent category first
     eth = filled[filled["Characteristic"] == "Ethnicity, n (%)"]["Category"].tolist()
     assert eth == ["Chinese", "Malay", "Indian"]
+    assert not any(c.startswith("Time in post") for c, _ in rows)  # no hire_year column
+
+
+def _counts_in(table: pd.DataFrame) -> list[int]:
+    """Every "n (%)" count Table 1 shows."""
+    column = table.columns[-1]
+    found = table[column].str.extract(r"^(\d+) \(", expand=False).dropna()
+    return [int(n) for n in found]
+
+
+@pytest.mark.parametrize("min_cell", [2, 3, 5])
+def test_table1_shows_no_count_below_the_threshold(min_cell):
+    participants, interviews = _hand_study()
+    participants["department"] = ["A"] * 5 + ["B"] * 2 + ["C", "D", "E"]
+    table = tables.participant_characteristics(participants, interviews, min_cell=min_cell)
+    counts = _counts_in(table)
+    assert counts and min(counts) >= min_cell
+    filled = table.assign(Characteristic=table["Characteristic"].replace("", np.nan).ffill())
+    department = filled[filled["Characteristic"] == "Department, n (%)"]
+    assert sum(_counts_in(department)) == 10  # pooled, not dropped
+    if min_cell == 3:
+        assert department["Category"].tolist() == ["A", tables.OTHER]
+
+
+def test_small_cells_are_pooled_so_none_can_be_recovered_by_subtraction():
+    assert tables.suppress_small_cells({"a": 6, "b": 3, "c": 1}, 3) == [
+        ("a", 6),
+        ("Other (pooled)", 4),
+    ]
+    # a pool still below the threshold takes the next smallest category in
+    assert tables.suppress_small_cells({"a": 5, "b": 4, "c": 3, "d": 2}, 3) == [
+        ("a", 5),
+        ("b", 4),
+        ("Other (pooled)", 5),
+    ]
+    assert tables.suppress_small_cells({"a": 2, "b": 8}, 3) == [("Other (pooled)", 10)]
+    assert tables.suppress_small_cells({"a": 1, "b": 1}, 1) == [("a", 1), ("b", 1)]
+    assert "fewer than 3" in tables.suppression_note(3) and tables.suppression_note(1) == ""
+
+
+def test_time_in_post_counts_years_from_hire_to_first_interview():
+    participants = pd.DataFrame({"participant_id": [1, 2, 3], "hire_year": ["2017", "2018", ""]})
+    interviews = pd.DataFrame(
+        {
+            "participant_id": [1, 1, 2, 3],
+            "date": ["2019-08-01", "2019-04-02", "2020-01-05", "2019-01-01"],
+        }
+    )
+    years = tables.time_in_post(participants, interviews)
+    assert years.iloc[0] == 2 and years.iloc[1] == 2 and np.isnan(years.iloc[2])
 
 
 def test_recruitment_flow_counts_and_reasons():
@@ -122,9 +176,19 @@ def test_recruitment_flow_counts_and_reasons():
     assert flow["ineligible_reasons"] == {"hired before 2017": 4, "in 3-month probation": 3}
     assert list(flow["ineligible_reasons"]) == ["hired before 2017", "in 3-month probation"]
     assert flow["waves"] == [
-        {"wave": 1, "scheduled": 2, "recorded": 2},
-        {"wave": 2, "scheduled": 2, "recorded": 1},
+        {"wave": 1, "scheduled": 2, "recorded": 2, "not_recorded_reasons": {}},
+        {
+            "wave": 2,
+            "scheduled": 2,
+            "recorded": 1,
+            "not_recorded_reasons": {"reason not recorded": 1},
+        },
     ]
+    assert flow["analysed_participants"] == 2 and flow["analysed_transcripts"] == 3
+    interviews["note"] = ["", "", "", "moved abroad"]
+    assert tables.recruitment_flow(screening, interviews)["waves"][1]["not_recorded_reasons"] == {
+        "moved abroad": 1
+    }
     assert "waves" not in tables.recruitment_flow(screening)
 
 
@@ -321,6 +385,58 @@ def test_save_table_writes_four_formats(tmp_path):
     assert document.core_properties.created.year == 2000
 
 
+def _borders(element) -> dict[str, str]:
+    """{edge: w:val} of the w:tblBorders / w:tcBorders under ``element``."""
+    found = {}
+    for borders in element.iter(qn("w:tblBorders"), qn("w:tcBorders")):
+        for edge in borders:
+            found[edge.tag.split("}")[1]] = edge.get(qn("w:val"))
+    return found
+
+
+def test_word_tables_are_in_journal_style(tmp_path):
+    wide = pd.DataFrame(
+        {
+            "Subtheme": ["Unclear role", "Defined role"],
+            "Definition": ["What the role covers was not clear to the specialist or the team."] * 2,
+            "Participants": ["9/10", "8/10"],
+            "Exemplar quote": ["“" + "I was never sure what they wanted from me. " * 4 + "”"] * 2,
+        }
+    )
+    tables.save_table(wide, tmp_path / "wide", caption="Table 2. Wide.", footnote="Note.")
+    tables.save_table(_sample(), tmp_path / "narrow", caption="Table 3. Narrow.")
+    document = docx.Document(str(tmp_path / "wide.docx"))
+    table = document.tables[0]
+    borders = _borders(table._tbl.tblPr)
+    assert borders["top"] == "single" and borders["bottom"] == "single"
+    assert {borders[e] for e in ("left", "right", "insideV", "insideH")} == {"nil"}
+    header = table.rows[0]
+    assert header._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on every page
+    assert all(_borders(c._tc)["bottom"] == "single" for c in header.cells)  # the middle rule
+    assert all(r._tr.trPr.find(qn("w:tblHeader")) is None for r in table.rows[1:])
+    for row in table.rows[1:]:
+        for cell in row.cells:
+            assert "left" not in _borders(cell._tc) and "right" not in _borders(cell._tc)
+    widths = [c.width for c in table.columns]
+    assert widths[3] > widths[2]  # quotes get more room than the n/N column
+    assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    assert document.sections[0].page_width > document.sections[0].page_height
+    assert document.paragraphs[-1].text == "Note."
+    narrow = docx.Document(str(tmp_path / "narrow.docx"))
+    assert narrow.sections[0].orientation == WD_ORIENT.PORTRAIT
+    tex = (tmp_path / "wide.tex").read_text(encoding="utf-8")
+    assert r"\begin{landscape}" in tex and r"\begin{tabularx}{\linewidth}" in tex
+    assert r"\raggedright\arraybackslash}X" in tex and "Note." in tex
+    assert "Note." in (tmp_path / "wide.md").read_text(encoding="utf-8")
+
+
+def test_long_latex_tables_break_across_pages():
+    frame = pd.DataFrame({"Code": [f"c{i}" for i in range(40)], "n": range(40)})
+    tex = tables.to_latex(frame, "Table 3. Long.", label="t3")
+    assert r"\begin{longtable}{lr}" in tex and r"\endhead" in tex
+    assert tex.index(r"\toprule") < tex.index(r"\endhead") < tex.index("c0 &")
+
+
 def test_save_table_is_byte_identical_across_runs(tmp_path):
     first = [p.read_bytes() for p in tables.save_table(_sample(), tmp_path / "1" / "t", "C.")]
     second = [p.read_bytes() for p in tables.save_table(_sample(), tmp_path / "2" / "t", "C.")]
@@ -330,7 +446,7 @@ def test_save_table_is_byte_identical_across_runs(tmp_path):
 
 
 def test_save_table_leaves_nothing_when_a_format_fails(tmp_path, monkeypatch):
-    def broken(frame, caption=""):
+    def broken(frame, *args):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(tables, "to_docx_bytes", broken)

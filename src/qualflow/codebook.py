@@ -206,3 +206,17 @@ def load_history(
         doc.get("changes"), list(book["code"]), where, doc.get("_change_lines", [])
     )
     return CodeHistory(book["code"], changes)
+
+
+# A co-occurrence panel with fewer subtheme pairs than this carries almost nothing (three
+# subthemes give three cells); its pairs are in the all-subtheme figure.
+MIN_COOCCURRENCE_PAIRS = 6
+
+
+def cooccurrence_pairs(codebook: pd.DataFrame, category: str = "all") -> int:
+    """How many distinct subtheme pairs a co-occurrence panel of ``category`` would show
+    (in :mod:`qualflow.codebook`, not tables, so the workflow can ask while it loads without
+    importing the plotting and statistics stack)."""
+    book = codebook if category == "all" else codebook[codebook["category"] == category]
+    n = book["subtheme"].nunique()
+    return n * (n - 1) // 2

@@ -4,7 +4,8 @@ One look for every figure: the configured font size and column width, the Okabe�
 colour-blind-safe palette (Okabe & Ito 2008) for categories, ``cividis`` (Nuñez et al. 2018)
 for quantities, labelled axes with units, wrapped long labels and constrained layout so
 nothing is clipped. Each function returns a :class:`~matplotlib.figure.Figure`;
-:func:`save_figure` writes it as PNG and SVG with deterministic metadata.
+:func:`save_figure` writes it as PNG, SVG and PDF with deterministic metadata; SVG and PDF keep
+text as text (``svg.fonttype: none``, TrueType in PDF) so authors and journals can edit labels.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
 from matplotlib.lines import Line2D
@@ -33,12 +34,15 @@ from matplotlib.text import Text
 
 from .io import OutputSet
 from .tables import (
+    TRAJECTORIES,
+    TRAJECTORY_LABELS,
     bootstrap_header,
     ci_label,
     codes_in_codebook_order,
     fmt_estimate,
     fmt_number,
     subthemes,
+    trajectory_counts,
     wave_label,
     wave_label_map,
 )
@@ -96,7 +100,7 @@ def journal_style(font_size: float = 9) -> Iterator[None]:
         "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
         "image.cmap": SEQUENTIAL_CMAP,
         "svg.hashsalt": "qualflow",
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",
         "pdf.fonttype": 42,
         "figure.dpi": 100,
     }
@@ -112,17 +116,25 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 
 
 def save_figure(fig: Figure, stem: str | PathLike[str], dpi: int = 300) -> list[Path]:
-    """Write ``stem.png`` (at ``dpi``) and ``stem.svg``, both or neither, byte-reproducibly.
+    """Write ``stem.png`` (at ``dpi``), ``.svg`` and ``.pdf``, all or none, byte-reproducibly.
 
-    PNG carries no software tag and SVG no date, creator or random ids (``svg.hashsalt``),
-    so the same figure gives the same bytes on every run.
+    SVG keeps its text as ``<text>`` (``svg.fonttype: none``) and PDF embeds TrueType fonts, so
+    labels stay editable; PNG carries no software tag, SVG no date, creator or random ids
+    (``svg.hashsalt``) and PDF no dates or producer, so the same figure gives the same bytes on
+    every run.
     """
     stem = Path(stem)
-    png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    with mpl.rc_context({"svg.hashsalt": "qualflow", "svg.fonttype": "path"}), OutputSet() as out:
+    png, svg, pdf = (stem.with_name(stem.name + ext) for ext in (".png", ".svg", ".pdf"))
+    rc = {"svg.hashsalt": "qualflow", "svg.fonttype": "none", "pdf.fonttype": 42}
+    with mpl.rc_context(rc), OutputSet() as out:
         fig.savefig(out.path(png), format="png", dpi=dpi, metadata={"Software": None})
         fig.savefig(out.path(svg), format="svg", metadata={"Date": None, "Creator": None})
-    return [png, svg]
+        fig.savefig(
+            out.path(pdf),
+            format="pdf",
+            metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+        )
+    return [png, svg, pdf]
 
 
 def preview(png: str | PathLike[str], alt: str, width_px: int = 650) -> dict[str, str]:
@@ -568,7 +580,7 @@ def _annotate_cells(ax: Axes, values: np.ndarray, text: np.ndarray, cmap, norm, 
         ax.text(j, i, text[i, j], ha="center", va="center", fontsize=size, color=colour)
 
 
-def prevalence_by_wave(
+def change_over_waves(
     frequency: pd.DataFrame,
     codebook: pd.DataFrame,
     wave_labels: Mapping[object, str],
@@ -577,62 +589,95 @@ def prevalence_by_wave(
     width_in: float = 6.5,
     font_size: float = 9,
 ) -> Figure:
-    """Grouped bars: the share of participants raising each subtheme, wave by wave.
+    """How each subtheme's prevalence changed from wave to wave: one small panel per subtheme.
 
-    One panel per category; bars are coloured (Okabe–Ito) and ordered as in the codebook.
+    Dots joined by a line give the share of participants interviewed in each wave who raised
+    the subtheme, each labelled ``n/N`` (N = participants with a recorded interview in that
+    wave), on a shared 0–100 % axis so panels compare at a glance. Panels follow the codebook,
+    coloured by category (Okabe & Ito 2008); a wave nobody was interviewed in is left out.
     """
     labels = wave_label_map(wave_labels)
     freq = frequency[frequency["level"] == "subtheme"].assign(wave=lambda f: f["wave"].astype(str))
     waves = _wave_columns(freq)
-    denominators = _denominators(freq)
-    groups = _category_groups(codebook, category)
-    most = max(len(g) for _, g in groups)
+    subs = subthemes(codebook, category)
+    colour_of = {c: k for k, c in enumerate(dict.fromkeys(codebook["category"]))}
+    per_row = max(1, min(len(subs), int(width_in // 1.55)))
+    n_rows = math.ceil(len(subs) / per_row)
+    chars = label_chars(width_in / per_row, font_size, 0.72)
+    titles = [wrap(x, chars) for x in subs["subtheme_label"]]
+    title_lines = max((t.count("\n") + 1 for t in titles), default=1)
+    ticks = [wave_label(w, labels) for w in waves]
+    short = [str(w) for w in waves]
     with journal_style(font_size):
-        stacked = width_in < 5 and len(groups) > 1
-        panel_w = width_in if stacked else width_in / len(groups)
-        chars = label_chars(panel_w, font_size, 0.7)
-        fig = new_figure(width_in, (3.0 + 0.22 * most) * (len(groups) if stacked else 1))
-        shape = (len(groups), 1) if stacked else (1, len(groups))
-        axes = fig.subplots(*shape, squeeze=False, sharey=True).ravel()
-        # a subtheme keeps its colour in every figure: its position in the whole codebook
-        colour_of = {name: k for k, name in enumerate(subthemes(codebook)["subtheme"])}
-        for ax, (title, subs) in zip(axes, groups, strict=True):
-            width = 0.8 / len(subs)
-            for k, (name, label) in enumerate(
-                zip(subs["subtheme"], subs["subtheme_label"], strict=True)
-            ):
-                pct, _ = _wave_cells(freq, subs[subs["subtheme"] == name], waves)
-                x = np.arange(len(waves)) - 0.4 + width * (k + 0.5)
-                ax.bar(
-                    x,
-                    np.nan_to_num(pct[0]),
-                    width=width * 0.92,
-                    color=OKABE_ITO[colour_of[name] % len(OKABE_ITO)],
-                    label=wrap(label, chars),
-                    zorder=2,
+        panel_h = 1.25 + title_lines * font_size * 1.3 / 72
+        fig = new_figure(width_in, 0.7 + panel_h * n_rows)
+        axes = fig.subplots(n_rows, per_row, squeeze=False, sharey=True).ravel()
+        for ax, sub, title in zip(axes, subs.itertuples(), titles, strict=False):
+            pct, text = _wave_cells(freq, pd.DataFrame({"subtheme": [sub.subtheme]}), waves, "")
+            x = np.arange(len(waves))
+            keep = ~np.isnan(pct[0])
+            colour = OKABE_ITO[colour_of.get(sub.category, 0) % len(OKABE_ITO)]
+            ax.plot(x[keep], pct[0][keep], color=colour, lw=1.2, marker="o", ms=4, zorder=3)
+            for xi, value, label in zip(x[keep], pct[0][keep], text[0][keep], strict=True):
+                fraction = label.split("(")[0].strip()
+                below = value > 80
+                ax.annotate(
+                    fraction,
+                    (xi, value),
+                    xytext=(0, -7 if below else 6),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top" if below else "bottom",
+                    fontsize=font_size - 2,
                 )
-            ax.set_xticks(range(len(waves)), [_wave_tick(w, labels, denominators) for w in waves])
-            ax.set_ylim(0, 104)  # a little headroom above 100%
-            ax.set_yticks(range(0, 101, 20))
+            ax.set_title(title, loc="left", fontsize=font_size - 0.5)
+            ax.set_xlim(-0.4, len(waves) - 0.6)
+            ax.set_ylim(0, 105)
+            ax.set_yticks([0, 50, 100])
+            ax.set_xticks(x, short)
             ax.yaxis.grid(True, color=LIGHT_GREY, lw=0.5, zorder=0)
             ax.set_axisbelow(True)
-            ax.tick_params(axis="x", length=0)
-            if len(groups) > 1:
-                ax.set_title(title, loc="left")
-            ax.legend(
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.2),
-                ncols=1,
-                handlelength=1.2,
-                borderaxespad=0,
+        for ax in axes[len(subs) :]:
+            ax.set_visible(False)
+        for ax in axes[::per_row]:
+            ax.set_ylabel("Raised (%)")
+        key = "; ".join(f"{w} = {t}" for w, t in zip(short, ticks, strict=True))
+        fig.supxlabel(
+            wrap(f"Interview wave ({key}). Labels: participants who raised it / interviewed.", 110),
+            fontsize=font_size - 1,
+        )
+        if category == "all" and len(colour_of) > 1:
+            names = dict(zip(codebook["category"], codebook["category_label"], strict=False))
+            fig.legend(
+                handles=[
+                    Line2D(
+                        [],
+                        [],
+                        color=OKABE_ITO[k % len(OKABE_ITO)],
+                        marker="o",
+                        ms=4,
+                        label=names[c],
+                    )
+                    for c, k in colour_of.items()
+                ],
+                loc="outside upper right",
+                ncols=len(colour_of),
             )
-        for ax in axes[:: 1 if stacked else len(axes)]:
-            ax.set_ylabel("Participants who raised the subtheme\n(% of those interviewed)")
-        _slant_if_crowded(fig)
     return fig
 
 
+#: The earlier name of :func:`change_over_waves` (the figure file is still ``*_prevalence``).
+prevalence_by_wave = change_over_waves
+
+
 # --------------------------------------------------------------------------- framework matrix
+#: Trajectory colours, apart from the category colours: kept dark grey, gained bluish green,
+#: dropped reddish purple, neither light grey.
+TRAJECTORY_COLOURS = {"kept": "#3B3B3B", "gained": OKABE_ITO[2], "dropped": OKABE_ITO[4],
+                      "absent": LIGHT_GREY}  # fmt: skip
+MAX_PAGE_HEIGHT_IN = 8.5
+
+
 def participant_matrix(
     matrix: pd.DataFrame,
     codebook: pd.DataFrame,
@@ -642,151 +687,145 @@ def participant_matrix(
     width_in: float = 6.5,
     font_size: float = 9,
 ) -> Figure:
-    """The framework matrix: coded units per subtheme (rows) and participant (columns).
+    """The framework matrix and, beside it, each subtheme's trajectory across the waves.
 
-    One panel per wave. Empty cells: the participant was interviewed but did not raise the
-    subtheme; hatched cells: no recorded interview in that wave.
+    Left: one row per participant, one column per (subtheme, wave); a filled cell means the
+    subtheme was raised in that interview (at least one coded unit — presence, not the unit
+    count, which tracks interview length), an open cell that it was not, a grey cell that
+    no interview was recorded. A participant is followed across time along the row.
+    Right: per subtheme, how many participants raised it at both their first and last recorded
+    interview, gained it, dropped it, or had it at neither
+    (:func:`qualflow.tables.trajectory_counts`). The figure never grows beyond a page: with many
+    participants rows get thinner and only every k-th is labelled.
     """
     labels = wave_label_map(wave_labels)
     subs = subthemes(codebook, category)
     frame = matrix[matrix["subtheme"].isin(subs["subtheme"])]
     people = sorted(matrix["participant_id"].unique())
     waves = sorted(matrix["wave"].astype(int).unique())
-    top = max(1, int(frame["n_units"].max())) if not frame.empty else 1
-    norm = Normalize(0.5, top + 0.5) if top > 1 else Normalize(0, 1)
-    cmap = mpl.colormaps[SEQUENTIAL_CMAP].with_extremes(bad="white")
-    chars = label_chars(width_in, font_size, 0.3 if width_in >= 5 else 0.4)
-    names = [wrap(x, chars) for x in subs["subtheme_label"]]
-    row_h = _row_height(names, font_size, 0.22)
+    counts = trajectory_counts(matrix, codebook, category)
+    colour_of = {c: k for k, c in enumerate(dict.fromkeys(codebook["category"]))}
+    n_w, gap = len(waves), 0.6
+    x_of = {
+        (sub, wave): k * (n_w + gap) + j
+        for k, sub in enumerate(subs["subtheme"])
+        for j, wave in enumerate(waves)
+    }
     with journal_style(font_size):
-        fig = new_figure(width_in, 1.3 + len(waves) * (0.35 + row_h * len(subs)))
-        label_w = max((_text_size(fig, t, font_size - 1)[0] for t in names), default=0)
-        cell_w = (width_in - label_w - 0.5) / max(len(people), 1)
-        axes = fig.subplots(len(waves), 1, squeeze=False, sharex=True)[:, 0]
-        # Above ~80 participants cells are too narrow for numbers, hatching and grid lines:
-        # draw a plain heat strip and label every k-th participant instead.
-        dense = cell_w < 0.08
-        for ax, wave in zip(axes, waves, strict=True):
-            grid, recorded = _matrix_grid(frame, subs, people, wave)
-            image = ax.imshow(
-                np.ma.masked_less(grid, 1),
-                cmap=cmap,
-                norm=norm,
-                aspect="auto",
-                interpolation="nearest",
-            )
-            if dense:
-                ax.imshow(
-                    np.ma.masked_where(recorded, np.ones_like(grid)),
-                    cmap=ListedColormap([LIGHT_GREY]),
-                    aspect="auto",
-                    interpolation="nearest",
-                )
-            else:
-                _matrix_cells(ax, grid, recorded, cmap, norm, font_size - 1.5, cell_w >= 0.2)
-            ax.set_yticks(range(len(subs)), names)
-            n = int(recorded[0].sum()) if len(subs) else 0
-            ax.set_title(f"{wave_label(wave, labels)} (N = {n})", loc="left")
-            _matrix_grid_lines(ax, len(subs), len(people), vertical=not dense)
-            if category == "all":
-                _category_brackets(ax, subs, font_size - 1)
-        step = max(1, int(np.ceil(len(people) / 12))) if dense else 1
-        ticks = list(range(0, len(people), step))
-        axes[-1].set_xticks(ticks, [str(people[i]) for i in ticks], rotation=90)
-        axes[-1].set_xlabel("Participant")
-        bar = fig.colorbar(
-            image, ax=list(axes), location="bottom", shrink=0.5, aspect=30, label="Coded units (n)"
+        # square cells where there is room: the matrix takes about half the width
+        cell = 0.5 * width_in / (len(x_of) + gap * len(subs))
+        row_h = min(0.2, cell, (MAX_PAGE_HEIGHT_IN - 2.2) / max(len(people), 1))
+        names = _trajectory_names(counts, width_in, font_size)
+        bars_h = len(subs) * _row_height(names, font_size, 0.25)
+        height = 2.2 + max(row_h * len(people), bars_h)
+        fig = new_figure(width_in, min(MAX_PAGE_HEIGHT_IN, height))
+        left, right = fig.subplots(
+            1, 2, width_ratios=[max(1.2, len(x_of) * 0.17 + gap * len(subs) * 0.17), 2.6]
         )
-        bar.ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=5, integer=True))
-        if frame.groupby(["participant_id", "wave"]).size().shape[0] < len(people) * len(waves):
-            fig.legend(
-                handles=[
-                    Patch(
-                        facecolor=LIGHT_GREY,
-                        hatch=None if dense else NOT_RECORDED_HATCH,
-                        edgecolor=GREY,
-                        lw=0,
-                        label="Interview not recorded",
-                    ),
-                    Patch(facecolor="white", edgecolor=GREY, lw=0.5, label="Subtheme not raised"),
-                ],
-                loc="outside lower center",
-                ncols=2,
+        dense = row_h < 0.09
+        _presence_cells(left, frame, people, subs, x_of, colour_of, dense)
+        step = max(1, math.ceil(len(people) / 40))
+        ticks = list(range(0, len(people), step))
+        left.set_yticks(ticks, [str(people[i]) for i in ticks])
+        left.set_ylim(len(people) - 0.5, -0.5)
+        left.set_xlim(-0.6, max(x_of.values()) + 0.6)
+        left.set_ylabel("Participant")
+        left.set_xticks(list(x_of.values()), [str(w) for _, w in x_of], fontsize=font_size - 2)
+        centres = [k * (n_w + gap) + (n_w - 1) / 2 for k in range(len(subs))]
+        top = left.secondary_xaxis("top")
+        top.set_xticks(centres, [str(k) for k in range(1, len(subs) + 1)])
+        top.tick_params(length=0)
+        top.set_xlabel("Subtheme (numbered as on the right)", fontsize=font_size - 1)
+        left.set_xlabel("Wave", fontsize=font_size - 1)
+        left.tick_params(length=0)
+        left.spines[:].set_visible(False)
+        _trajectory_bars(right, counts, names, font_size)
+        key = "; ".join(f"{w} = {wave_label(w, labels)}" for w in waves)
+        handles = [
+            Patch(facecolor=OKABE_ITO[k % len(OKABE_ITO)], label=f"Raised ({name})")
+            for name, k in (
+                (codebook.loc[codebook["category"] == c, "category_label"].iloc[0], k)
+                for c, k in colour_of.items()
+                if c in set(subs["category"])
             )
+        ]
+        handles += [
+            Patch(facecolor="white", edgecolor=GREY, lw=0.5, label="Not raised"),
+            Patch(facecolor=LIGHT_GREY, hatch=None if dense else NOT_RECORDED_HATCH,
+                  edgecolor=GREY, lw=0, label="Interview not recorded"),
+        ]  # fmt: skip
+        handles += [
+            Patch(facecolor=TRAJECTORY_COLOURS[k], label=TRAJECTORY_LABELS[k]) for k in TRAJECTORIES
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=2,
+                   title=f"Waves: {key}", title_fontsize=font_size - 1)  # fmt: skip
     return fig
 
 
-def _matrix_grid(frame: pd.DataFrame, subs: pd.DataFrame, people: list, wave: int):
-    """Units per (subtheme, participant) in ``wave``; which participants were recorded."""
-    in_wave = frame[frame["wave"].astype(int) == wave]
-    table = in_wave.pivot_table(
-        index="subtheme", columns="participant_id", values="n_units", aggfunc="sum"
-    )
-    table = table.reindex(index=list(subs["subtheme"]), columns=people)
-    recorded = np.tile(np.isin(people, in_wave["participant_id"].unique()), (len(subs), 1))
-    return table.to_numpy(dtype=float), recorded
-
-
-def _matrix_cells(
-    ax: Axes, grid: np.ndarray, recorded: np.ndarray, cmap, norm, size: float, numbers: bool
+def _presence_cells(
+    ax: Axes,
+    frame: pd.DataFrame,
+    people: list,
+    subs: pd.DataFrame,
+    x_of: Mapping,
+    colour_of: Mapping,
+    dense: bool,
 ) -> None:
-    """Hatch the interviews not recorded; write the counts when the cells are wide enough."""
-    for (i, j), value in np.ndenumerate(grid):
-        if not recorded[i, j]:
-            ax.add_patch(
-                Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor=LIGHT_GREY,
-                    lw=0,
-                    hatch=NOT_RECORDED_HATCH,
-                    edgecolor=GREY,
-                    zorder=2,
+    """Filled square: raised; outlined: not raised; grey (hatched): not recorded."""
+    present = {
+        (r.participant_id, r.subtheme, int(r.wave)): r.n_units > 0
+        for r in frame.itertuples(index=False)
+    }
+    category_of = dict(zip(subs["subtheme"], subs["category"], strict=True))
+    size = 1.0 if dense else 0.84
+    for i, person in enumerate(people):
+        for (sub, wave), x in x_of.items():
+            state = present.get((person, sub, wave))
+            corner = (x - size / 2, i - size / 2)
+            if state is None:
+                hatch = None if dense else NOT_RECORDED_HATCH
+                patch = Rectangle(
+                    corner, size, size, facecolor=LIGHT_GREY, lw=0, hatch=hatch, edgecolor=GREY
                 )
-            )
-        elif value >= 1 and numbers:
-            ax.text(
-                j,
-                i,
-                f"{int(value)}",
-                ha="center",
-                va="center",
-                fontsize=size,
-                color=_text_colour(cmap(norm(value))),
-            )
+            elif state:
+                colour = OKABE_ITO[colour_of.get(category_of[sub], 0) % len(OKABE_ITO)]
+                patch = Rectangle(corner, size, size, facecolor=colour, lw=0)
+            elif dense:
+                continue
+            else:
+                patch = Rectangle(corner, size, size, facecolor="white", edgecolor=LIGHT_GREY,
+                                  lw=0.6)  # fmt: skip
+            ax.add_patch(patch)
 
 
-def _matrix_grid_lines(ax: Axes, n_rows: int, n_cols: int, vertical: bool = True) -> None:
-    if vertical:
-        ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
-    ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
-    ax.grid(which="minor", color=LIGHT_GREY, lw=0.6)
-    ax.tick_params(which="both", length=0)
-    ax.spines[:].set_visible(True)
-    ax.spines[:].set_color(LIGHT_GREY)
+def _trajectory_names(counts: pd.DataFrame, width_in: float, font_size: float) -> list[str]:
+    chars = label_chars(width_in, font_size, 0.22)
+    return [wrap(f"{k}. {x}", chars) for k, x in enumerate(counts["subtheme_label"], start=1)]
 
 
-def _category_brackets(ax: Axes, subs: pd.DataFrame, size: float) -> None:
-    """Name each category to the right of its rows, and separate the categories."""
-    trans = transforms.blended_transform_factory(ax.transAxes, ax.transData)
-    start = 0
-    for _, group in subs.groupby("category", sort=False):
-        end = start + len(group) - 1
-        if start > 0:
-            ax.axhline(start - 0.5, color="black", lw=1.0, zorder=3)
-        ax.text(
-            1.01,
-            (start + end) / 2,
-            wrap(group["category_label"].iloc[0], 12),
-            transform=trans,
-            rotation=-90,
-            ha="left",
-            va="center",
-            fontsize=size,
-            style="italic",
-        )
-        start = end + 1
+def _trajectory_bars(ax: Axes, counts: pd.DataFrame, names: list[str], font_size: float) -> None:
+    """Stacked horizontal bars: participants per trajectory, one bar per subtheme."""
+    y = np.arange(len(counts))
+    start = np.zeros(len(counts))
+    for kind in TRAJECTORIES:
+        values = counts[kind].to_numpy(dtype=float)
+        ax.barh(y, values, left=start, color=TRAJECTORY_COLOURS[kind], height=0.7, lw=0)
+        for yi, x0, v in zip(y, start, values, strict=True):
+            if v >= 1:
+                ink = "black" if kind == "absent" else "white"
+                ax.text(x0 + v / 2, yi, str(int(v)), ha="center", va="center",
+                        fontsize=font_size - 2, color=ink)  # fmt: skip
+        start += values
+    ax.set_yticks(y, names)
+    ax.set_ylim(len(counts) - 0.5, -0.5)
+    most = int(counts["n"].max()) if len(counts) else 0
+    ax.set_xlim(0, max(most, 1))
+    ticks = mpl.ticker.MaxNLocator(nbins=4, integer=True).tick_values(0, max(most, 1))
+    ax.set_xticks([t for t in ticks if 0 <= t <= max(most, 1)])
+    ax.set_xlabel("Participants")
+    ax.set_title("First vs last recorded interview", loc="right", fontsize=font_size)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
 
 
 # --------------------------------------------------------------------------- co-occurrence
@@ -800,8 +839,11 @@ def cooccurrence_heatmap(
 ) -> Figure:
     """Which subthemes were coded on the same units: lower triangle of the subtheme pairs.
 
-    Colour is the Jaccard index of the two subthemes' units (Jaccard 1901); each cell shows
-    the number of shared units; the diagonal (grey) shows each subtheme's own unit total.
+    Each cell shows the number of shared units; its colour is the Jaccard index of the two
+    subthemes' units (Jaccard 1901) on the full 0–1 scale, so a pair sharing 14 of 300 units
+    stays pale and a pair sharing none has the colour of 0 rather than falling off the scale.
+    The diagonal (grey) shows each subtheme's own unit total. Whether a category's own panel is
+    worth drawing is :func:`qualflow.tables.cooccurrence_pairs`' question.
     """
     subs = subthemes(codebook, category)
     order = list(subs["subtheme"])
@@ -811,10 +853,9 @@ def cooccurrence_heatmap(
     )
     n = len(order)
     lower = np.tril(np.ones((n, n), dtype=bool), k=-1)
-    overlap = jaccard.to_numpy(dtype=float)
-    colour = np.where(lower & (overlap > 0), overlap, np.nan)  # no overlap stays white
-    top = np.nanmax(colour) if np.isfinite(colour).any() else 1.0
-    norm = Normalize(0, max(top, 0.05))
+    overlap = np.nan_to_num(jaccard.to_numpy(dtype=float))  # no shared unit: Jaccard 0
+    colour = np.where(lower, overlap, np.nan)
+    norm = Normalize(0, 1)
     cmap = mpl.colormaps[SEQUENTIAL_CMAP].with_extremes(bad=(0, 0, 0, 0))
     # Columns are numbered like the rows: long slanted names would take half the page.
     chars = label_chars(width_in, font_size, 0.3)
@@ -827,7 +868,7 @@ def cooccurrence_heatmap(
         numbers_h = max(_text_size(fig, t, font_size - 1)[1] for t in column_names)
         cell = min(0.55, (width_in - label_w - 0.4) / n)
         row_h = max(cell, _row_height(row_names, font_size, 0))
-        fig.set_figheight(row_h * n + numbers_h + 1.1)  # + the note and the colour bar
+        fig.set_figheight(row_h * n + numbers_h + 1.2)  # + the note and the colour bar
         ax = fig.add_subplot()
         image = ax.imshow(np.ma.masked_invalid(colour), cmap=cmap, norm=norm, aspect="auto")
         ax.set_box_aspect(row_h / cell)  # square cells unless labels need taller rows
@@ -842,22 +883,23 @@ def cooccurrence_heatmap(
             color=GREY,
             wrap=True,
         )
-        fig.colorbar(
+        bar = fig.colorbar(
             image,
             ax=ax,
             location="bottom",
             shrink=0.6,
-            aspect=20,
-            label="Jaccard index of coded units\n(shared ÷ either)",
+            aspect=25,
+            label="Jaccard index of coded units (shared ÷ coded with either), full 0–1 scale",
         )
+        bar.set_ticks([0, 0.25, 0.5, 0.75, 1])
     return fig
 
 
 def _cooccurrence_cells(
     ax: Axes, values: np.ndarray, colour: np.ndarray, cmap, norm, size: float
 ) -> None:
-    """Grey diagonal with each subtheme's total; shared units below it, pairs that never
-    share a unit white with a grey 0; a hairline outlines every cell of the triangle."""
+    """Grey diagonal with each subtheme's total; shared units below it, in ink that reads on
+    the cell's colour; a hairline outlines every cell of the triangle."""
     for i in range(len(values)):
         ax.add_patch(Rectangle((i - 0.5, i - 0.5), 1, 1, facecolor=LIGHT_GREY, lw=0))
         ax.text(
@@ -873,16 +915,14 @@ def _cooccurrence_cells(
             ax.add_patch(
                 Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="none", edgecolor=LIGHT_GREY, lw=0.5)
             )
-            empty = np.isnan(colour[i, j])
-            ink = GREY if empty else _text_colour(cmap(norm(colour[i, j])))
             ax.text(
                 j,
                 i,
-                fmt_number(values[i, j], 0),
+                fmt_number(np.nan_to_num(values[i, j]), 0),
                 ha="center",
                 va="center",
                 fontsize=size,
-                color=ink,
+                color=_text_colour(cmap(norm(colour[i, j]))),
             )
 
 
@@ -929,24 +969,68 @@ def recruitment_flowchart(
         chart.arrow((main_x, excluded.middle), (excluded.left, excluded.middle))
         waves = flow.get("waves") or []
         step = width_in / max(len(waves), 1)
-        texts = [
-            chart.fit(
-                lambda c, w=w: (
-                    wave_label(w["wave"], labels)
-                    + "\n"
-                    + wrap(f"{w['recorded']} of {w['scheduled']} interviews recorded", c)
-                ),
-                step - 0.1,
-            )
-            for w in waves
-        ]
+        texts = [chart.fit(lambda c, w=w: _wave_text(w, labels, c), step - 0.1) for w in waves]
         wave_w = max((_text_size(fig, t, font_size)[0] for t in texts), default=0) + 0.2
+        wave_boxes = []
         for k, text in enumerate(texts):
             x = step * (k + 0.5)
             box = chart.box(x, interviewed.bottom + 0.35, text, min_width=min(wave_w, step - 0.1))
             chart.arrow((main_x, interviewed.bottom), (x, box.top), elbow=True)
+            wave_boxes.append((x, box))
+        if "analysed_participants" in flow and wave_boxes:
+            level = max(box.bottom for _, box in wave_boxes) + 0.17
+            for x, box in wave_boxes:
+                chart.line([(x, box.bottom), (x, level), (main_x, level)])
+            top_of_analysed = level + 0.3
+            missing = _not_recorded_text(flow, labels, 60)
+            if missing:
+                text = chart.fit(
+                    lambda c: _not_recorded_text(flow, labels, c), width_in - nearest - 0.05
+                )
+                side = chart.box(left, level + 0.2, text, align="left", anchor="left")
+                chart.arrow((main_x, side.middle), (side.left, side.middle))
+                top_of_analysed = side.bottom + 0.3
+            analysed = chart.box(
+                main_x,
+                top_of_analysed,
+                f"Analysed\n{flow['analysed_participants']} participants, "
+                f"{flow['analysed_transcripts']} transcripts",
+                min_width=main_w,
+            )
+            chart.arrow((main_x, level), (main_x, analysed.top))
         chart.finish()
     return fig
+
+
+def _wave_text(wave: Mapping, labels: Mapping[int, str], chars: int) -> str:
+    """A wave's box: its label and the interviews recorded of those scheduled."""
+    count = f"{wave['recorded']} of {wave['scheduled']} interviews recorded"
+    return wave_label(wave["wave"], labels) + "\n" + wrap(count, chars)
+
+
+def _not_recorded_text(flow: Mapping, labels: Mapping[int, str], chars: int) -> str:
+    """The box of interviews scheduled but not recorded, by wave, with the reasons given."""
+    waves = [w for w in flow.get("waves") or [] if w["scheduled"] > w["recorded"]]
+    if not waves:
+        return ""
+    total = sum(w["scheduled"] - w["recorded"] for w in waves)
+    lines = [f"Interviews not recorded (n = {total})"]
+    for wave in waves:
+        lines.append(
+            f"• {wave_label(wave['wave'], labels)} (n = {wave['scheduled'] - wave['recorded']})"
+        )
+        for reason, n in (wave.get("not_recorded_reasons") or {}).items():
+            text = f"{reason[:1].upper()}{reason[1:]} (n{NBSP}={NBSP}{n})"
+            lines.append(
+                textwrap.fill(
+                    text,
+                    chars,
+                    initial_indent="    – ",
+                    subsequent_indent="       ",
+                    break_long_words=False,
+                )
+            )
+    return "\n".join(lines)
 
 
 def _excluded_text(flow: Mapping, chars: int = 36) -> str:
@@ -1046,6 +1130,11 @@ class _Flowchart:
             )
             start = (end[0], mid)
         self.ax.annotate("", xy=end, xytext=start, arrowprops=style)
+
+    def line(self, points: list[tuple]) -> None:
+        """A plain connector through ``points`` (no arrow head)."""
+        xs, ys = zip(*points, strict=True)
+        self.ax.plot(xs, ys, color="black", lw=0.8, solid_capstyle="butt")
 
     def finish(self) -> None:
         """Fit the figure's height to the lowest box, keeping one inch per data unit."""

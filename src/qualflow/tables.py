@@ -20,11 +20,16 @@ from pathlib import Path
 
 import docx
 import pandas as pd
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 from tabulate import tabulate
 
 from . import agreement, themes
 from .changes import CHANGES_REPORT_COLUMNS
+from .codebook import MIN_COOCCURRENCE_PAIRS, cooccurrence_pairs  # noqa: F401 (re-exported)
 from .errors import InputError
 from .io import OutputSet
 
@@ -232,37 +237,104 @@ def _display(value: object) -> str:
 
 
 # --------------------------------------------------------------------------- Table 1
+#: Default smallest count Table 1 shows (``tables.min_cell`` in config.yaml).
+MIN_CELL = 3
+
+
 def participant_characteristics(
     participants: pd.DataFrame,
     interviews: pd.DataFrame,
     wave_labels: Mapping[int, str] | None = None,
+    min_cell: int = MIN_CELL,
 ) -> pd.DataFrame:
     """Table 1: who was interviewed, and how many interviews were held and recorded.
 
     Columns ``Characteristic``, ``Category`` and ``Participants (n = N)``: counts with whole
-    percentages, age and duration as mean (SD) with the sample SD, interviews as "29 of 30"
-    (recorded of scheduled), overall and per wave. Duration is averaged over recorded
-    interviews. Inputs are the frames of :func:`qualflow.study.read_participants` and
+    percentages, age, time in post and duration as mean (SD) with the sample SD, interviews
+    as "29 of 30" (recorded of scheduled), overall and per wave. Duration is averaged over
+    recorded interviews; time in post is whole years from ``hire_year`` to the participant's
+    first interview. In a small workforce a category held by one or two people identifies
+    them, so categories with fewer than ``min_cell`` participants are pooled
+    (:func:`suppress_small_cells`); :func:`suppression_note` says so under the table.
+    Inputs are the frames of :func:`qualflow.study.read_participants` and
     :func:`qualflow.study.read_interviews`.
     """
     labels = wave_label_map(wave_labels)
     n = len(participants)
-    rows: list[tuple[str, str, str]] = [("Participants, n", "", str(n))]
-    rows += _count_rows("Gender, n (%)", participants["gender"], n)
+    rows: list[tuple[str, str, str]] = []
+    rows += _count_rows("Gender, n (%)", participants["gender"], n, min_cell)
     rows.append(("Age, years, mean (SD)", "", fmt_mean_sd(participants["age"])))
     rows.append(("Age, years, range", "", fmt_range(participants["age"])))
+    if "hire_year" in participants.columns:
+        years = time_in_post(participants, interviews)
+        rows.append(("Time in post at first interview, years, mean (SD)", "", fmt_mean_sd(years)))
+        rows.append(("Time in post at first interview, years, range", "", fmt_range(years)))
     for column in ("ethnicity", "diagnosis", "department"):
-        rows += _count_rows(f"{column.capitalize()}, n (%)", participants[column], n)
+        rows += _count_rows(f"{column.capitalize()}, n (%)", participants[column], n, min_cell)
     rows += _interview_rows(interviews, labels)
     frame = pd.DataFrame(rows, columns=["Characteristic", "Category", f"Participants (n = {n})"])
     return _blank_repeats(frame, "Characteristic")
 
 
-def _count_rows(title: str, values: pd.Series, n: int) -> list[tuple[str, str, str]]:
-    """One row per category, most frequent first (ties alphabetical), as n (%)."""
-    counts = values.fillna("").astype(str).str.strip().replace("", "Not reported").value_counts()
+def time_in_post(participants: pd.DataFrame, interviews: pd.DataFrame) -> pd.Series:
+    """Whole years from ``hire_year`` to each participant's first scheduled interview.
+
+    Only the year of hire is recorded, so this is the difference of calendar years (a person
+    hired in 2017 and first interviewed in 2019 has 2 years in post). Missing when either is
+    unknown. Indexed like ``participants``.
+    """
+    hired = pd.to_numeric(participants["hire_year"], errors="coerce")
+    dates = pd.to_datetime(interviews["date"], errors="coerce")
+    first = dates.groupby(interviews["participant_id"]).min().dt.year
+    started = participants["participant_id"].map(first)
+    return (pd.to_numeric(started, errors="coerce") - hired).astype(float)
+
+
+def suppress_small_cells(counts: Mapping[str, int], min_cell: int) -> list[tuple[str, int]]:
+    """Pool categories held by fewer than ``min_cell`` people so that no one is identifiable.
+
+    Categories below the threshold are merged into one "Other" row; if that pooled row is
+    itself below the threshold (or the only small category, which could be recovered by
+    subtraction), the smallest category shown is merged in too, until every row shown is at
+    least ``min_cell`` or all are pooled. Order: most frequent first, ties alphabetical,
+    "Other" last. ``min_cell`` ≤ 1 keeps every category. (Complementary suppression as in
+    statistical disclosure control; Hundepool et al. 2012, ch. 5.)
+    """
     order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
-    return [(title, _display(value), fmt_n_pct(int(k), n)) for value, k in order]
+    if min_cell <= 1:
+        return order
+    shown = [(k, v) for k, v in order if v >= min_cell]
+    pooled = [(k, v) for k, v in order if v < min_cell]
+    while pooled and shown and (sum(v for _, v in pooled) < min_cell or len(pooled) == 1):
+        pooled.append(shown.pop())
+    if not pooled:
+        return shown
+    return [*shown, (OTHER, sum(v for _, v in pooled))]
+
+
+OTHER = "Other (pooled)"
+
+
+def suppression_note(min_cell: int) -> str:
+    """The Table 1 footnote on small-cell suppression."""
+    if min_cell <= 1:
+        return ""
+    return (
+        f"Categories held by fewer than {min_cell} participants are pooled as “Other” (with the "
+        f"next smallest category where needed) so that no cell identifies fewer than "
+        f"{min_cell} people."
+    )
+
+
+def _count_rows(title: str, values: pd.Series, n: int, min_cell: int = 1) -> list[tuple]:
+    """One row per category, most frequent first (ties alphabetical), as n (%); categories
+    below ``min_cell`` pooled (:func:`suppress_small_cells`)."""
+    counts = values.fillna("").astype(str).str.strip().replace("", "Not reported").value_counts()
+    order = suppress_small_cells({str(k): int(v) for k, v in counts.items()}, min_cell)
+    return [
+        (title, value if value == OTHER else _display(value), fmt_n_pct(int(k), n))
+        for value, k in order
+    ]
 
 
 def _interview_rows(interviews: pd.DataFrame, labels: Mapping[int, str]) -> list[tuple]:
@@ -292,7 +364,10 @@ def recruitment_flow(screening: pd.DataFrame, interviews: pd.DataFrame | None = 
 
     Returns ``employed`` (everyone screened), ``ineligible`` and ``declined`` with their
     ``*_reasons`` ({reason: n}, most frequent first), ``excluded`` (their sum) and
-    ``interviewed``; with ``interviews``, also ``waves``: [{wave, scheduled, recorded}].
+    ``interviewed``; with ``interviews``, also ``waves``: [{wave, scheduled, recorded,
+    not_recorded_reasons}] (reasons from the ``note`` column) and what was analysed:
+    ``analysed_participants`` (with at least one recorded interview) and
+    ``analysed_transcripts`` (recorded interviews).
     """
     status = screening["status"].str.strip().str.lower()
     flow: dict = {"employed": int(len(screening))}
@@ -306,10 +381,29 @@ def recruitment_flow(screening: pd.DataFrame, interviews: pd.DataFrame | None = 
     flow["interviewed"] = int((status == "interviewed").sum())
     if interviews is not None:
         flow["waves"] = [
-            {"wave": int(w), "scheduled": int(len(g)), "recorded": int(g["recorded"].sum())}
+            {
+                "wave": int(w),
+                "scheduled": int(len(g)),
+                "recorded": int(g["recorded"].sum()),
+                "not_recorded_reasons": _not_recorded_reasons(g),
+            }
             for w, g in interviews.groupby("wave", sort=True)
         ]
+        recorded = interviews[interviews["recorded"].astype(bool)]
+        flow["analysed_participants"] = int(recorded["participant_id"].nunique())
+        flow["analysed_transcripts"] = int(len(recorded))
     return flow
+
+
+def _not_recorded_reasons(interviews: pd.DataFrame) -> dict[str, int]:
+    """{reason: n} for the interviews not recorded, from ``interviews.csv`` ``note``."""
+    missing = interviews[~interviews["recorded"].astype(bool)]
+    if "note" in missing.columns:
+        notes = missing["note"].fillna("").astype(str).str.strip()
+    else:
+        notes = pd.Series([""] * len(missing), dtype=str)
+    counts = notes.replace("", "reason not recorded").value_counts()
+    return {r: int(k) for r, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
 # --------------------------------------------------------------------------- themes
@@ -435,6 +529,83 @@ def importance_table(
         }
     )
     return _blank_repeats(table.reset_index(drop=True), "Category")
+
+
+#: Fewer subtheme pairs than this and a co-occurrence panel carries almost nothing.
+# --------------------------------------------------------------------------- trajectories
+TRAJECTORIES = ("kept", "gained", "dropped", "absent")
+TRAJECTORY_LABELS = {
+    "kept": "Raised at first and last interview",
+    "gained": "Gained: raised at last, not first",
+    "dropped": "Dropped: raised at first, not last",
+    "absent": "Raised at neither",
+}
+
+
+def presence_trajectories(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's course with each subtheme, from ``participant_theme_matrix.csv``.
+
+    A subtheme is *present* in a participant's wave when at least one unit of that interview
+    was coded with it (``n_units > 0``). Comparing the participant's first and last recorded
+    interviews gives ``kept`` (present in both), ``gained`` (absent first, present last),
+    ``dropped`` (present first, absent last) or ``absent`` (in neither; it may have come up in
+    between). Participants with fewer than two recorded interviews have no trajectory and are
+    left out. Columns: participant_id, subtheme, category, first_wave, last_wave,
+    n_waves_present, trajectory. Sorted by participant and subtheme.
+    """
+    frame = matrix.assign(wave=matrix["wave"].astype(int), present=matrix["n_units"] > 0)
+    frame = frame.sort_values(["participant_id", "subtheme", "wave"], kind="stable")
+    rows = []
+    for (person, sub), group in frame.groupby(["participant_id", "subtheme"], sort=True):
+        if len(group) < 2:
+            continue
+        first, last = bool(group["present"].iloc[0]), bool(group["present"].iloc[-1])
+        kind = {(True, True): "kept", (False, True): "gained", (True, False): "dropped"}.get(
+            (first, last), "absent"
+        )
+        rows.append(
+            {
+                "participant_id": person,
+                "subtheme": sub,
+                "category": group["category"].iloc[0],
+                "first_wave": int(group["wave"].iloc[0]),
+                "last_wave": int(group["wave"].iloc[-1]),
+                "n_waves_present": int(group["present"].sum()),
+                "trajectory": kind,
+            }
+        )
+    columns = [
+        "participant_id",
+        "subtheme",
+        "category",
+        "first_wave",
+        "last_wave",
+        "n_waves_present",
+        "trajectory",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def trajectory_counts(matrix: pd.DataFrame, codebook: pd.DataFrame, category: str = "all"):
+    """Participants per subtheme and trajectory (:func:`presence_trajectories`), codebook order.
+
+    Columns: subtheme, subtheme_label, category, then one count column per trajectory and
+    ``n`` (participants with two or more recorded interviews).
+    """
+    paths = presence_trajectories(matrix)
+    subs = subthemes(codebook, category)
+    counts = (
+        paths.groupby(["subtheme", "trajectory"]).size().unstack(fill_value=0)
+        if not paths.empty
+        else pd.DataFrame()
+    )
+    counts = counts.reindex(index=list(subs["subtheme"]), columns=list(TRAJECTORIES), fill_value=0)
+    counts = counts.fillna(0).astype(int)
+    out = subs[["subtheme", "subtheme_label", "category"]].reset_index(drop=True)
+    for kind in TRAJECTORIES:
+        out[kind] = counts[kind].to_numpy()
+    out["n"] = out[list(TRAJECTORIES)].sum(axis=1)
+    return out
 
 
 # --------------------------------------------------------------------------- agreement
@@ -758,25 +929,33 @@ def exemplar_quotes_markdown(
 
 
 # --------------------------------------------------------------------------- saving
-def save_table(frame: pd.DataFrame, stem: str | PathLike[str], caption: str = "") -> list[Path]:
+def save_table(
+    frame: pd.DataFrame,
+    stem: str | PathLike[str],
+    caption: str = "",
+    footnote: str = "",
+    landscape: bool | None = None,
+) -> list[Path]:
     """Write ``stem.csv``, ``.md`` (pipe table), ``.tex`` (booktabs) and ``.docx`` together.
 
     The four files appear only if all of them were written (:class:`qualflow.io.OutputSet`).
-    The Word file has fixed core properties and zip timestamps, so it is byte-identical
-    across runs.
+    ``footnote`` goes under the table (not into the CSV); ``landscape`` (default: decided by
+    :func:`is_wide`) turns the Word page and the LaTeX table sideways. The Word file has
+    fixed core properties and zip timestamps, so it is byte-identical across runs.
     """
     stem = Path(stem)
     paths = [stem.with_name(stem.name + ext) for ext in (".csv", ".md", ".tex", ".docx")]
     with OutputSet() as out:
         out.csv(paths[0], frame)
-        out.text(paths[1], to_markdown(frame, caption))
-        out.text(paths[2], to_latex(frame, caption, label=stem.name))
-        out.path(paths[3]).write_bytes(to_docx_bytes(frame, caption))
+        out.text(paths[1], to_markdown(frame, caption, footnote))
+        tex = to_latex(frame, caption, label=stem.name, footnote=footnote, landscape=landscape)
+        out.text(paths[2], tex)
+        out.path(paths[3]).write_bytes(to_docx_bytes(frame, caption, footnote, landscape))
     return paths
 
 
-def to_markdown(frame: pd.DataFrame, caption: str = "") -> str:
-    """A pipe table (GitHub/Pandoc Markdown), with the caption as a paragraph above it."""
+def to_markdown(frame: pd.DataFrame, caption: str = "", footnote: str = "") -> str:
+    """A pipe table (GitHub/Pandoc Markdown), with the caption above it and the note below."""
     body = tabulate(
         frame.astype(object).where(frame.notna(), ""),
         headers="keys",
@@ -784,7 +963,62 @@ def to_markdown(frame: pd.DataFrame, caption: str = "") -> str:
         showindex=False,
         disable_numparse=True,
     )
-    return (f"{caption}\n\n" if caption else "") + body + "\n"
+    return (
+        (f"{caption}\n\n" if caption else "")
+        + body
+        + "\n"
+        + (f"\n{footnote}\n" if footnote else "")
+    )
+
+
+#: Characters of running text that fit across a portrait page of table text (9 pt, 6.5 in).
+PORTRAIT_CHARS = 110
+
+
+def column_weights(frame: pd.DataFrame) -> list[float]:
+    """How wide each column wants to be, in characters: its longest cell, capped at 48 (long
+    text then wraps) unless its cells are long on average (quotes), never narrower than
+    :func:`column_minimums`."""
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    minimums = column_minimums(frame)
+    out = []
+    for column, low in zip(cells.columns, minimums, strict=True):
+        lengths = cells[column].str.len() if len(cells) else pd.Series([0])
+        # running text (definitions, quotes) asks for room in proportion to its typical length
+        prose = min(0.5 * float(lengths.mean()), 120.0)
+        out.append(float(max(low, min(int(lengths.max()), 48), prose)))
+    return out
+
+
+def column_minimums(frame: pd.DataFrame) -> list[float]:
+    """The narrowest each column may be, in characters: its longest word, and the whole of
+    any short cell (numbers, ``9/10 (90)``) so that they never break."""
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    out = []
+    for column in cells.columns:
+        header = [1.2 * len(w) + 1 for w in str(column).split()]  # bold, and never broken
+        words = [len(w) for text in cells[column] for w in text.split()]
+        short = [len(t) + 1 for t in cells[column] if len(t) <= 14]
+        out.append(float(max([3, *header, *words, *short])))
+    return out
+
+
+def column_widths(frame: pd.DataFrame, available: float) -> list[float]:
+    """Share ``available`` characters among the columns: every column gets its minimum, and
+    the rest goes to the columns that want more, in proportion to how much more they want."""
+    low, want = column_minimums(frame), column_weights(frame)
+    spare = available - sum(low)
+    extra = [w - m for w, m in zip(want, low, strict=True)]
+    if spare <= 0 or sum(extra) == 0:
+        return [m + max(spare, 0) / len(low) for m in low]
+    if sum(extra) <= spare:  # everything fits: spread what is left evenly
+        return [w + (spare - sum(extra)) / len(want) for w in want]
+    return [m + e * spare / sum(extra) for m, e in zip(low, extra, strict=True)]
+
+
+def is_wide(frame: pd.DataFrame) -> bool:
+    """Whether a table needs a landscape page: its columns want more than a portrait line."""
+    return sum(column_weights(frame)) + 2 * len(frame.columns) > PORTRAIT_CHARS
 
 
 _LATEX_SPECIAL = {
@@ -821,56 +1055,214 @@ def latex_escape(text: object) -> str:
     return _NEGATIVE_NUMBER.sub(r"$-$", escaped)
 
 
-def to_latex(frame: pd.DataFrame, caption: str = "", label: str = "") -> str:
-    """A booktabs table (needs ``\\usepackage{booktabs}``); long text columns wrap."""
+def to_latex(
+    frame: pd.DataFrame,
+    caption: str = "",
+    label: str = "",
+    footnote: str = "",
+    landscape: bool | None = None,
+) -> str:
+    """A booktabs table that fits the page.
+
+    Short tables are a ``tabularx`` at ``\\linewidth`` whose long-text columns (``X``) wrap;
+    tables of more than :data:`LONGTABLE_ROWS` rows are a ``longtable`` that breaks across
+    pages and repeats its header. Wide tables (:func:`is_wide`) sit in a ``landscape``
+    environment (pdflscape). Numbers are right-aligned. Needs booktabs, tabularx, longtable
+    and pdflscape, listed in the first line.
+    """
     cells = frame.astype(object).where(frame.notna(), "")
-    spec = "".join(_latex_column(cells[c]) for c in cells.columns)
-    lines = [r"% requires \usepackage{booktabs}", r"\begin{table}[htbp]", r"\centering"]
+    wide = is_wide(frame) if landscape is None else landscape
+    long = len(cells) > LONGTABLE_ROWS
     caption = re.sub(r"^Table\s+\w+[.:]\s*", "", caption)  # LaTeX numbers tables itself
-    if caption:
-        lines.append(rf"\caption{{{latex_escape(caption)}}}")
-    if label:
-        lines.append(rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:_-]', '', label)}}}")
-    lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
-    lines.append(" & ".join(latex_escape(c) for c in cells.columns) + r" \\")
-    lines.append(r"\midrule")
-    lines += [" & ".join(latex_escape(v) for v in row) + r" \\" for row in cells.itertuples(False)]
-    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    header = " & ".join(latex_escape(c) for c in cells.columns) + r" \\"
+    body = [" & ".join(latex_escape(v) for v in row) + r" \\" for row in cells.itertuples(False)]
+    label_cmd = rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:_-]', '', label)}}}" if label else ""
+    note = [rf"\par\smallskip{{\footnotesize {latex_escape(footnote)}\par}}"] if footnote else []
+    lines = [r"% requires \usepackage{booktabs,tabularx,longtable,pdflscape}"]
+    if wide:
+        lines.append(r"\begin{landscape}")
+    if long:
+        spec = "".join(_latex_column(cells[c], fixed=True) for c in cells.columns)
+        lines += [r"\footnotesize", rf"\begin{{longtable}}{{{spec}}}"]
+        if caption:
+            lines.append(rf"\caption{{{latex_escape(caption)}}}{label_cmd} \\")
+        lines += [r"\toprule", header, r"\midrule", r"\endhead", r"\bottomrule", r"\endfoot"]
+        lines += body
+        lines.append(r"\end{longtable}")
+        lines += note
+    else:
+        spec = "".join(_latex_column(cells[c]) for c in cells.columns)
+        lines += [r"\begin{table}[htbp]", r"\centering", r"\footnotesize"]
+        if caption:
+            lines.append(rf"\caption{{{latex_escape(caption)}}}")
+        if label_cmd:
+            lines.append(label_cmd)
+        env = "tabularx" if "X" in spec else "tabular"  # no text to wrap: natural width
+        width = "{\\linewidth}" if env == "tabularx" else ""
+        lines += [rf"\begin{{{env}}}{width}{{{spec}}}", r"\toprule", header, r"\midrule"]
+        lines += body
+        lines += [r"\bottomrule", rf"\end{{{env}}}", *note, r"\end{table}"]
+    if wide:
+        lines.append(r"\end{landscape}")
     return "\n".join(lines) + "\n"
 
 
-def _latex_column(values: pd.Series) -> str:
+#: More rows than this and a LaTeX table becomes a longtable that breaks across pages.
+LONGTABLE_ROWS = 30
+
+
+def _latex_column(values: pd.Series, fixed: bool = False) -> str:
+    """``X`` (or a fixed ``p{}`` in a longtable) for long text, ``r`` for numbers, else ``l``."""
     texts = values.astype(str)
     longest = int(texts.str.len().max()) if len(texts) else 0
     if longest > 40:
-        return rf"p{{{min(6.0, 0.1 * longest / 3 + 2):.1f}cm}}"
+        if fixed:
+            return rf"p{{{min(6.0, 0.1 * longest / 3 + 2):.1f}cm}}"
+        return r">{\raggedright\arraybackslash}X"
     numeric = pd.to_numeric(texts.replace("", None), errors="coerce")
     return "r" if len(texts) and numeric.notna().all() else "l"
 
 
-def to_docx_bytes(frame: pd.DataFrame, caption: str = "") -> bytes:
-    """A Word document: the caption, then the table with a bold header row."""
+def to_docx_bytes(
+    frame: pd.DataFrame, caption: str = "", footnote: str = "", landscape: bool | None = None
+) -> bytes:
+    """A Word document holding one table in journal style (:func:`add_docx_table`)."""
     document = docx.Document()
     _fix_core_properties(document, caption)
+    add_docx_table(document, frame, caption, footnote, landscape, new_section=False)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _deterministic_zip(buffer.getvalue())
+
+
+def add_docx_table(
+    document: docx.document.Document,
+    frame: pd.DataFrame,
+    caption: str = "",
+    footnote: str = "",
+    landscape: bool | None = None,
+    *,
+    new_section: bool = True,
+    portrait_after: bool = True,
+    font_pt: float = 9,
+) -> None:
+    """Append a journal-style table: caption above, three horizontal rules (above and below
+    the header, under the last row), no vertical lines, the header row repeated on every page,
+    rows kept whole, column widths in proportion to their content (:func:`column_weights`),
+    and the note below. A wide table (:func:`is_wide`, or ``landscape=True``) gets a landscape
+    section of its own (with ``new_section``, the page turns back to portrait after it unless
+    ``portrait_after`` is false, as when another wide table follows; without ``new_section``,
+    the document's only section is turned)."""
+    wide = is_wide(frame) if landscape is None else landscape
+    if wide:
+        current = document.sections[-1]
+        if new_section and current.orientation == WD_ORIENT.LANDSCAPE:
+            document.add_page_break()  # already sideways (the table before was wide too)
+        elif new_section:
+            _set_orientation(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
+        else:
+            _set_orientation(document.sections[-1], landscape=True)
+    section = document.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
     if caption:
-        document.add_paragraph(caption, style="Caption")
+        paragraph = document.add_paragraph(caption, style="Caption")
+        paragraph.paragraph_format.keep_with_next = True
     cells = frame.astype(object).where(frame.notna(), "")
     table = document.add_table(rows=1, cols=len(cells.columns))
-    table.style = "Table Grid"
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _table_rules(table)
     for cell, name in zip(table.rows[0].cells, cells.columns, strict=True):
         run = cell.paragraphs[0].add_run(str(name))
         run.bold = True
     for values in cells.itertuples(index=False):
         for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = str(value)
+    for row in table.rows:  # schema order: cantSplit before tblHeader
+        row._tr.get_or_add_trPr().append(_on("w:cantSplit"))
+    _repeat_header(table.rows[0])
+    for cell in table.rows[0].cells:
+        _cell_border(cell, "bottom")
+    if wide:
+        font_pt -= 1  # landscape tables carry more columns and running text
+    padding = 3  # characters of cell margin
+    per_char = Pt(font_pt * 0.5)  # an average character of a serif text face
+    chars = column_widths(frame, usable / per_char - padding * len(cells.columns))
+    widths = [int(usable * (c + padding) / sum(c + padding for c in chars)) for c in chars]
+    _table_width(table, sum(widths))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
-                    run.font.size = Pt(9)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+                    run.font.size = Pt(font_pt)
+    if footnote:
+        note = document.add_paragraph()
+        note.paragraph_format.space_before = Pt(3)
+        note.add_run(footnote).font.size = Pt(font_pt - 1)
+    if wide and new_section and portrait_after:
+        _set_orientation(document.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+
+
+def _table_width(table, width: int) -> None:
+    """Give the table its full width (Word and LibreOffice otherwise size it themselves)."""
+    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(int(width / 635)))  # EMU to twentieths of a point
+
+
+def _on(tag: str):
+    element = OxmlElement(tag)
+    element.set(qn("w:val"), "true")
+    return element
+
+
+def _repeat_header(row) -> None:
+    """Mark the row as a header row Word repeats at the top of every page."""
+    row._tr.get_or_add_trPr().append(_on("w:tblHeader"))
+
+
+def _rule(tag: str, size: int = 8):
+    element = OxmlElement(tag)
+    element.set(qn("w:val"), "single" if size else "nil")
+    if size:
+        element.set(qn("w:sz"), str(size))  # eighths of a point
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+    return element
+
+
+def _table_rules(table) -> None:
+    """Top and bottom rules on the table; no left, right or inner lines."""
+    borders = OxmlElement("w:tblBorders")
+    for edge, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0),
+                       ("insideH", 0), ("insideV", 0)):  # fmt: skip
+        borders.append(_rule(f"w:{edge}", size))
+    properties = table._tbl.tblPr
+    later = ("shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription")
+    following = [child for child in properties if child.tag in {qn(f"w:{t}") for t in later}]
+    if following:
+        following[0].addprevious(borders)  # keep the schema's element order (Word checks it)
+    else:
+        properties.append(borders)
+
+
+def _cell_border(cell, edge: str, size: int = 4) -> None:
+    properties = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    borders.append(_rule(f"w:{edge}", size))
+    properties.append(borders)
+
+
+def _set_orientation(section, landscape: bool) -> None:
+    width, height = section.page_width, section.page_height
+    if landscape != (width > height):
+        section.page_width, section.page_height = height, width
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
 
 
 def _fix_core_properties(document: docx.document.Document, caption: str) -> None:

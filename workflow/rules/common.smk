@@ -5,7 +5,12 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from qualflow.codebook import codebook_structure, load_codebook
+from qualflow.codebook import (
+    MIN_COOCCURRENCE_PAIRS,
+    codebook_structure,
+    cooccurrence_pairs,
+    load_codebook,
+)
 from qualflow.errors import InputError
 from qualflow.qdpx import coder_files, qda_user_map
 from qualflow.study import read_interviews, recorded_transcripts
@@ -100,10 +105,16 @@ def all_outputs():
         if rule.name == "all":
             continue
         for output in rule.output:
-            pattern = re.sub(r"{(\w+),[^}]*}", r"{\1}", str(output))  # drop constraints
-            names = set(re.findall(r"{(\w+)}", pattern))
-            if names <= set(WILDCARD_VALUES):
-                values = {n: WILDCARD_VALUES[n] for n in names}
+            pattern, values = str(output), {}
+            for name, constraint in re.findall(r"{(\w+)(?:,([^}]*))?}", pattern):
+                allowed = WILDCARD_VALUES.get(name, [])
+                values[name] = [
+                    v for v in allowed if re.fullmatch(constraint or ".+", v)
+                ]
+            pattern = re.sub(
+                r"{(\w+),[^}]*}", r"{\1}", pattern
+            )  # constraints applied above
+            if set(values) <= set(WILDCARD_VALUES):
                 files += expand(pattern, **values)
     return sorted(set(files))
 
@@ -150,3 +161,52 @@ def notebook_parameters(category=None, exemplars=True):
     if category is not None:
         params["category"] = category
     return params
+
+
+# --- themes notebooks: which categories get a co-occurrence figure --------------------
+
+# A category with too few subthemes for a co-occurrence panel worth drawing (three subthemes
+# give three cells) gets none: its pairs are in the all-subtheme figure.
+COOCCURRENCE_CATEGORIES = [
+    c
+    for c in CATEGORIES
+    if cooccurrence_pairs(load_codebook(CODEBOOK), c) >= MIN_COOCCURRENCE_PAIRS
+]
+NO_COOCCURRENCE_CATEGORIES = [c for c in CATEGORIES if c not in COOCCURRENCE_CATEGORIES]
+
+
+def _one_of(names):
+    """A wildcard constraint matching exactly these names (none: matches nothing)."""
+    return "|".join(names) or "(?!)"
+
+
+def theme_figure(kind, caption):
+    return report(
+        f"results/figures/themes_{{category}}_{kind}.png",
+        caption=f"../report/{caption}.rst",
+        category="Themes",
+        subcategory="{category}",
+    )
+
+
+def theme_outputs(cooccurrence):
+    """What one themes notebook writes; the co-occurrence figure only where it is drawn."""
+    kinds = [k for k in THEME_FIGURES if cooccurrence or k != "cooccurrence"]
+    outputs = {
+        "ipynb": "results/notebooks/themes_{category}.ipynb",
+        "html": "results/notebooks/themes_{category}.html",
+        "heatmap": theme_figure("heatmap", "heatmap"),
+        "prevalence": theme_figure("prevalence", "prevalence"),
+        "matrix": theme_figure("matrix", "matrix"),
+        "vector": expand(
+            "results/figures/themes_{{category}}_{kind}.{ext}",
+            kind=kinds,
+            ext=["svg", "pdf"],
+        ),
+        "frequency": expand(
+            "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
+        ),
+    }
+    if cooccurrence:
+        outputs["cooccurrence"] = theme_figure("cooccurrence", "cooccurrence")
+    return outputs

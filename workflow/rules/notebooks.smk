@@ -45,53 +45,29 @@ rule notebook_reconciliation:
         "../scripts/notebook.py"
 
 
+THEMES_INPUT = {
+    "notebook": NOTEBOOK_DIR / "themes.ipynb",
+    "theme_frequency": "results/themes/theme_frequency_by_wave.csv",
+    "participant_theme_matrix": "results/themes/participant_theme_matrix.csv",
+    "cooccurrence": "results/themes/cooccurrence.csv",
+    "theme_importance": "results/themes/theme_importance.csv",
+    "exemplars": "results/themes/exemplars.csv",
+    "trajectories": "results/themes/trajectories.csv",
+    "codebook": config["data"]["codebook"],
+}
+
+
 rule notebook_themes:
-    """Subtheme × wave heatmap, prevalence by wave, participant matrix, co-occurrence —
-    once for all subthemes and once per category."""
+    """Subtheme × wave heatmap, change over the waves, framework matrix with trajectories,
+    co-occurrence — once for all subthemes and once per category."""
     input:
-        notebook=NOTEBOOK_DIR / "themes.ipynb",
-        theme_frequency="results/themes/theme_frequency_by_wave.csv",
-        participant_theme_matrix="results/themes/participant_theme_matrix.csv",
-        cooccurrence="results/themes/cooccurrence.csv",
-        theme_importance="results/themes/theme_importance.csv",
-        exemplars="results/themes/exemplars.csv",
-        trajectories="results/themes/trajectories.csv",
-        codebook=config["data"]["codebook"],
+        **THEMES_INPUT,
     output:
-        ipynb="results/notebooks/themes_{category}.ipynb",
-        html="results/notebooks/themes_{category}.html",
-        heatmap=report(
-            "results/figures/themes_{category}_heatmap.png",
-            caption="../report/heatmap.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        prevalence=report(
-            "results/figures/themes_{category}_prevalence.png",
-            caption="../report/prevalence.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        matrix=report(
-            "results/figures/themes_{category}_matrix.png",
-            caption="../report/matrix.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        cooccurrence=report(
-            "results/figures/themes_{category}_cooccurrence.png",
-            caption="../report/cooccurrence.rst",
-            category="Themes",
-            subcategory="{category}",
-        ),
-        svgs=expand(
-            "results/figures/themes_{{category}}_{kind}.svg", kind=THEME_FIGURES
-        ),
-        frequency=expand(
-            "results/tables/themes_{{category}}_frequency.{ext}", ext=TABLE_FORMATS
-        ),
+        **theme_outputs(cooccurrence=True),
     log:
         "logs/notebook_themes_{category}.log",
+    wildcard_constraints:
+        category=_one_of(COOCCURRENCE_CATEGORIES),
     conda:
         "../envs/qualflow.yaml"
     params:
@@ -100,8 +76,16 @@ rule notebook_themes:
         "../scripts/notebook.py"
 
 
+use rule notebook_themes as notebook_themes_small with:
+    output:
+        **theme_outputs(cooccurrence=False),
+    wildcard_constraints:
+        category=_one_of(NO_COOCCURRENCE_CATEGORIES),
+
+
 rule notebook_manuscript:
-    """Table 1, Figure 1 (recruitment flowchart), the themes table and the agreement table."""
+    """Figure 1 (recruitment flowchart), Figure 2 (change over the waves), Tables 1-3, the
+    manuscript draft (Methods and Results, .docx and .md) and the COREQ checklist."""
     input:
         notebook=NOTEBOOK_DIR / "manuscript.ipynb",
         screening=config["data"]["screening"],
@@ -112,11 +96,19 @@ rule notebook_manuscript:
         exemplars="results/themes/exemplars.csv",
         agreement_by_code="results/agreement/agreement_by_code.csv",
         agreement_summary="results/agreement/agreement_summary.csv",
+        participant_theme_matrix="results/themes/participant_theme_matrix.csv",
+        cleaning_report="results/clean/cleaning_report.csv",
+        reconciliation_status="results/reconciliation/status.csv",
     output:
         ipynb="results/notebooks/manuscript.ipynb",
         html="results/notebooks/manuscript.html",
         flowchart=figure("figure1_flowchart", "flowchart", "Manuscript"),
-        flowchart_svg="results/figures/figure1_flowchart.svg",
+        change=figure("figure2_change", "prevalence", "Manuscript"),
+        vector=expand(
+            "results/figures/{stem}.{ext}",
+            stem=["figure1_flowchart", "figure2_change"],
+            ext=["svg", "pdf"],
+        ),
         table1=table_report("table1_participants", "Manuscript"),
         table2=table_report("table2_themes", "Manuscript"),
         table3=table_report("table3_agreement", "Manuscript"),
@@ -125,11 +117,20 @@ rule notebook_manuscript:
             stem=["table1_participants", "table2_themes", "table3_agreement"],
             ext=["md", "tex", "docx"],
         ),
+        draft=multiext("results/manuscript/manuscript", ".docx", ".md"),
+        coreq=multiext("results/manuscript/coreq", ".csv", ".docx"),
     log:
         "logs/notebook_manuscript.log",
     conda:
         "../envs/qualflow.yaml"
     params:
-        parameters=notebook_parameters(),
+        parameters={
+            **notebook_parameters(),
+            "manuscript_dir": "results/manuscript",
+            "min_cell": config["tables"]["min_cell"],
+            "coders": dict(config["coders"]),
+            "bootstrap_replicates": config["agreement"]["bootstrap"]["replicates"],
+            "importance_weights": dict(config["themes"]["importance_weights"]),
+        },
     script:
         "../scripts/notebook.py"
