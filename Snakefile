@@ -17,6 +17,7 @@ include: "workflow/rules/agreement.smk"
 include: "workflow/rules/reconcile.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/frontpage.smk"
 
 
 rule all:

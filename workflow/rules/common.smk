@@ -72,6 +72,7 @@ def all_outputs():
         "results/notebooks/agreement.html",
         expand("results/notebooks/themes_{category}.html", category=CATEGORIES),
         "results/notebooks/manuscript.html",
+        "results/index.html",
     ]
 
 
