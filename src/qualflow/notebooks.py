@@ -66,8 +66,13 @@ section.qf-settings code { font-size: 0.8rem; }
 @media print {
   details.qf-code, nav.qf-source { display: none !important; }
   main { max-width: none; padding: 0; }
-  .jp-Cell { break-inside: avoid-page; }
-  table, img, figure { break-inside: avoid; }
+  .jp-OutputArea-child, .jp-OutputArea-output { display: block; width: 100%; }
+  tr, img, figure { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .jp-OutputArea-output { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table { font-size: 7.5pt; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.15em 0.35em; }
+  @page { margin: 12mm; }
   h1, h2, h3 { break-after: avoid-page; }
   a { color: inherit; text-decoration: none; }
 }
