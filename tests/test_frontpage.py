@@ -182,7 +182,7 @@ def test_a_rerun_reports_what_moved_and_a_fresh_build_is_identical(study):
     rows = pd.read_csv(study / "results/changes.csv", dtype=str, keep_default_na=False)
     assert ["input", "codebook"] in rows[["change", "item"]].values.tolist()
     kappa = rows[(rows["change"] == "kappa") & (rows["item"] == "peer_network")].iloc[0]
-    assert (kappa["previous"], kappa["current"]) == (f"{old_kappa:.3f}", "0.500")
+    assert (kappa["previous"], kappa["current"]) == (f"{old_kappa:.4f}", "0.5000")
     assert "consensus_removed" in set(rows["change"]) and "50002_1:6 role_drift" in changes
     assert "Inputs changed since the previous run: codebook." in page
     assert "peer_network" in BeautifulSoup(page, "html.parser").find(id="changes").text

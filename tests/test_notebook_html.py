@@ -209,6 +209,8 @@ def _manuscript(study: Path) -> tuple[bytes, bytes]:
         "ci_level": 0.95,
     }
     out = study / "results/notebooks"
+    out.mkdir(parents=True)
+    (out / ".manuscript.k2j3x.tmp.ipynb").write_text("{}")  # left by a killed earlier run
     run_notebook(
         ROOT / "notebooks/manuscript.ipynb",
         out / "manuscript.ipynb",

@@ -111,7 +111,7 @@ def update_state(
 def _fmt(value: Any) -> str:
     if value is None:
         return ""
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def _diff(change: str, old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:

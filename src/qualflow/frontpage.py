@@ -389,7 +389,12 @@ def _changes_table(rows: pd.DataFrame, limit: int = 60) -> str:
     more = (
         f"<p>… and {len(rows) - limit} more rows in changes.csv.</p>" if len(rows) > limit else ""
     )
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+    legend = (
+        "<p>κ to four decimals; <em>counts</em> are units coded by both coders / coder A only / "
+        "coder B only; <em>theme_frequency</em> is participants who raised the subtheme / "
+        "participants interviewed; an <em>input</em> row gives the file's fingerprint.</p>"
+    )
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}{legend}"
 
 
 # --------------------------------------------------------------------------- the stage
@@ -411,6 +416,7 @@ def build_front_page(
     optionally ``cleaning_report``. ``state`` is not a Snakemake output (Snakemake deletes
     outputs before a job runs); it keeps the previous run's numbers for :mod:`qualflow.changes`.
     """
+    outputs = list(dict.fromkeys(str(p) for p in outputs))
     prints = fingerprints(inputs)
     numbers = headline(
         results["participants"],

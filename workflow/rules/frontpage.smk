@@ -1,34 +1,6 @@
 # The study's front page: results/index.html, and what changed since the previous run.
 
 
-def frontpage_links():
-    """Every file the front page links: the notebooks' outputs, then the files for people."""
-    notebook_outputs = [
-        *rules.notebook_agreement.output,
-        *[
-            p
-            for c in CATEGORIES
-            for p in expand(list(rules.notebook_themes.output), category=c)
-        ],
-        *rules.notebook_manuscript.output,
-    ]
-    files = [
-        "results/reconciliation/disagreements.xlsx",
-        "results/reconciliation/disagreements.csv",
-        "results/reconciliation/status.csv",
-        "results/consensus/codings.csv",
-        *expand("results/coding_sheets/{coder}.xlsx", coder=CODERS),
-        "results/qdpx/study.qdpx",
-        "results/clean/units.csv",
-        "results/clean/cleaning_report.csv",
-        "results/agreement/agreement_by_code.csv",
-        "results/agreement/agreement_summary.csv",
-        "results/themes/theme_frequency_by_wave.csv",
-        "results/themes/exemplars.csv",
-    ]
-    return list(dict.fromkeys(str(p) for p in [*notebook_outputs, *files]))
-
-
 rule frontpage:
     """Headline numbers, warnings, links to every output, and the changes since the last run."""
     input:
@@ -48,7 +20,30 @@ rule frontpage:
         exemplars="results/themes/exemplars.csv",
         cleaning_report="results/clean/cleaning_report.csv",
         coding_status=expand("results/codings/{coder}_status.csv", coder=CODERS),
-        links=frontpage_links(),
+        # Every file the page links: the notebooks' outputs, then the files for people.
+        links=[
+            *rules.notebook_agreement.output,
+            *[
+                path
+                for category in CATEGORIES
+                for path in expand(
+                    list(rules.notebook_themes.output), category=category
+                )
+            ],
+            *rules.notebook_manuscript.output,
+            "results/reconciliation/disagreements.xlsx",
+            "results/reconciliation/disagreements.csv",
+            "results/reconciliation/status.csv",
+            "results/consensus/codings.csv",
+            *expand("results/coding_sheets/{coder}.xlsx", coder=CODERS),
+            "results/qdpx/study.qdpx",
+            "results/clean/units.csv",
+            "results/clean/cleaning_report.csv",
+            "results/agreement/agreement_by_code.csv",
+            "results/agreement/agreement_summary.csv",
+            "results/themes/theme_frequency_by_wave.csv",
+            "results/themes/exemplars.csv",
+        ],
     output:
         index="results/index.html",
         changes="results/changes.csv",
