@@ -113,7 +113,7 @@ def test_pages_open_in_chromium_with_no_broken_links_no_script_and_no_visible_co
         assert "Content Security Policy" not in proc.stderr, f"{page.name}: something was blocked"
         assert dom.find("script") is None
         if page.name != "index.html":
-            code = dom.select(".jp-InputArea")
+            code = dom.select(".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor")
             assert code, page.name
             for area in code:  # every code cell is inside a closed "show code" disclosure
                 details = area.find_parent("details")
