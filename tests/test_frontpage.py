@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from qualflow.changes import compare, read_state, update_state
+from qualflow.run_changes import compare, read_state, update_state
 from qualflow.frontpage import build_front_page, fingerprints, headline, warnings
 
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"

@@ -3,7 +3,7 @@
 It names the study and the inputs it was built from (fingerprints), gives the headline numbers
 read from the result CSVs (participants, interviews recorded, pooled κ with its interval,
 disagreements resolved / unresolved / stale, consensus codings), says what changed since the
-previous successful run (:mod:`qualflow.changes`), lists the warnings of the status files, and
+previous successful run (:mod:`qualflow.run_changes`), lists the warnings of the status files, and
 links every notebook, figure (with a thumbnail), table (each format) and the disagreement sheet.
 
 The page is one self-contained HTML file (inline CSS, no scripts, nothing fetched from the
@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from . import __version__
-from .changes import CHANGE_COLUMNS, compare, read_state, run_state, update_state
+from .run_changes import CHANGE_COLUMNS, compare, read_state, run_state, update_state
 from .io import OutputSet
 from .study import read_interviews, read_participants, read_table, recorded_transcripts
 from .tables import ci_label, read_result, summary_value
@@ -414,7 +414,7 @@ def build_front_page(
     ``results`` names the CSVs read: ``participants``, ``interviews``, ``agreement_summary``,
     ``agreement_by_code``, ``status``, ``consensus``, ``theme_frequency``, ``exemplars`` and
     optionally ``cleaning_report``. ``state`` is not a Snakemake output (Snakemake deletes
-    outputs before a job runs); it keeps the previous run's numbers for :mod:`qualflow.changes`.
+    outputs before a job runs); it keeps the previous run's numbers for :mod:`qualflow.run_changes`.
     """
     outputs = list(dict.fromkeys(str(p) for p in outputs))
     prints = fingerprints(inputs)
