@@ -1,5 +1,5 @@
 """The study front page (qualflow.frontpage) and the changes since the last run
-(qualflow.changes), on the synthetic results folder plus small hand-made status files."""
+(qualflow.run_changes), on the synthetic results folder plus small hand-made status files."""
 
 from __future__ import annotations
 
