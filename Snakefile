@@ -19,6 +19,7 @@ include: "workflow/rules/reconcile.smk"
 include: "workflow/rules/reconciliation_report.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/frontpage.smk"
 
 
 rule all:

@@ -12,5 +12,6 @@ run_stage(
         html=snakemake.output.html,
         parameters={**snakemake.params.parameters, **inputs},
         cwd=os.getcwd(),
+        home=os.path.relpath("results/index.html", os.path.dirname(snakemake.output.html)),
     ),
 )
