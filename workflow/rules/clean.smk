@@ -15,9 +15,14 @@ rule clean:
         report="results/clean/cleaning_report.csv",
     log:
         "logs/clean.log",
+    benchmark:
+        benchmark_file("clean")
     conda:
         "../envs/qualflow.yaml"
     threads: 4
+    resources:
+        mem_mb=sized(1000, 8),
+        runtime=sized(5, 0.2),
     params:
         transcripts_dir=lambda wildcards, input: Path(input.transcripts[0]).parent,
         speakers=config["speakers"],
@@ -34,6 +39,8 @@ rule clean_texts:
         clean_texts(),
     log:
         "logs/clean_texts.log",
+    benchmark:
+        benchmark_file("clean_texts")
     conda:
         "../envs/qualflow.yaml"
     script:

@@ -16,8 +16,13 @@ rule notebook_agreement:
         narrative="results/tables/agreement_narrative.md",
     log:
         "logs/notebook_agreement.log",
+    benchmark:
+        benchmark_file("notebook_agreement")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters=notebook_parameters(exemplars=False),
     script:
@@ -70,8 +75,13 @@ rule notebook_themes:
         ),
     log:
         "logs/notebook_themes_{category}.log",
+    benchmark:
+        benchmark_file("notebook_themes_{category}")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters=lambda wildcards: notebook_parameters(wildcards.category),
     script:
@@ -105,8 +115,13 @@ rule notebook_manuscript:
         ),
     log:
         "logs/notebook_manuscript.log",
+    benchmark:
+        benchmark_file("notebook_manuscript")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters=notebook_parameters(),
     script:

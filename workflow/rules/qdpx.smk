@@ -11,8 +11,13 @@ rule export_qdpx:
         "results/qdpx/study.qdpx",
     log:
         "logs/export_qdpx.log",
+    benchmark:
+        benchmark_file("export_qdpx")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         coders=CODERS,
         project_name=config["study"]["name"],

@@ -15,8 +15,13 @@ rule themes:
         exemplars="results/themes/exemplars.csv",
     log:
         "logs/themes.log",
+    benchmark:
+        benchmark_file("themes")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         primacy_prompt=config["themes"]["primacy_prompt"],
         weights=config["themes"]["importance_weights"],
