@@ -38,7 +38,8 @@ test-slurm: setup-slurm  ## demo on a real one-node Slurm cluster vs a local run
 	CORES=2 BIN=$(BIN) bash benchmarks/slurm_vs_local.sh
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/ruff check src tests benchmarks workflow/scripts tools
+	$(BIN)/python tools/pins.py --check
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
