@@ -8,7 +8,7 @@ CORES  ?= 4
 # Tools run from the venv (snakemake's jobs and the notebook kernels find the same Python).
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup setup-slurm run test test-fast test-slurm lint bench report dryrun clean-results
+.PHONY: setup setup-slurm run test test-fast test-tiny test-slurm lint bench report dryrun clean-results
 
 setup: $(STAMP)
 
@@ -33,6 +33,9 @@ test: setup          ## the whole test suite (unit + end-to-end)
 
 test-fast: setup     ## unit tests only
 	$(BIN)/python -m pytest -q -m "not e2e"
+
+test-tiny: setup      ## the tiny study (.test/, 4 transcripts) end to end, directly and as a module
+	$(BIN)/python -m pytest -q tests/test_tiny_study.py
 
 test-slurm: setup-slurm  ## demo on a real one-node Slurm cluster vs a local run (root; not in `test`)
 	CORES=2 BIN=$(BIN) bash benchmarks/slurm_vs_local.sh

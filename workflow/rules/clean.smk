@@ -31,8 +31,10 @@ rule clean:
         "../scripts/clean.py"
 
 
+# One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt.
+# A local rule (runs where snakemake runs, not as a cluster job): it only unpacks one zip.
+# (A comment, not a docstring: snakefmt 2.1 misplaces a docstring next to `localrule`.)
 rule clean_texts:
-    """One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt."""
     input:
         "results/clean/texts.zip",
     output:
@@ -41,6 +43,7 @@ rule clean_texts:
         "logs/clean_texts.log",
     benchmark:
         benchmark_file("clean_texts")
+    localrule: True
     conda:
         "../envs/qualflow.yaml"
     script:

@@ -1,7 +1,7 @@
 rule notebook_agreement:
     """Forest plot, agreement tables and the generated narrative."""
     input:
-        notebook=NOTEBOOK_DIR / "agreement.ipynb",
+        notebook=notebook_source("agreement"),
         agreement_by_code="results/agreement/agreement_by_code.csv",
         agreement_by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
         agreement_summary="results/agreement/agreement_summary.csv",
@@ -33,7 +33,7 @@ rule notebook_themes:
     """Subtheme × wave heatmap, prevalence by wave, participant matrix, co-occurrence —
     once for all subthemes and once per category."""
     input:
-        notebook=NOTEBOOK_DIR / "themes.ipynb",
+        notebook=notebook_source("themes"),
         theme_frequency="results/themes/theme_frequency_by_wave.csv",
         participant_theme_matrix="results/themes/participant_theme_matrix.csv",
         cooccurrence="results/themes/cooccurrence.csv",
@@ -91,7 +91,7 @@ rule notebook_themes:
 rule notebook_manuscript:
     """Table 1, Figure 1 (recruitment flowchart), the themes table and the agreement table."""
     input:
-        notebook=NOTEBOOK_DIR / "manuscript.ipynb",
+        notebook=notebook_source("manuscript"),
         screening=config["data"]["screening"],
         participants=config["data"]["participants"],
         interviews=config["data"]["interviews"],
