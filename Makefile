@@ -8,7 +8,7 @@ CORES  ?= 4
 # Tools run from the venv (snakemake's jobs and the notebook kernels find the same Python).
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup run test test-fast lint bench report dryrun clean-results lock
+.PHONY: setup setup-slurm run test test-fast test-tiny test-slurm lint bench report dryrun clean-results lock
 
 setup: $(STAMP)
 
@@ -19,6 +19,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+setup-slurm: $(VENV)/.installed-slurm  ## the Slurm executor plugin, pinned (README "Clusters")
+
+$(VENV)/.installed-slurm: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt snakemake-executor-plugin-slurm
+	touch $@
+
 run: setup           ## run the whole pipeline on the study in this folder
 	$(BIN)/snakemake --cores $(CORES)
 
@@ -28,8 +34,15 @@ test: setup          ## the whole test suite (unit + end-to-end)
 test-fast: setup     ## unit tests only
 	$(BIN)/python -m pytest -q -m "not e2e"
 
+test-tiny: setup      ## the tiny study (.test/, 4 transcripts) end to end, directly and as a module
+	$(BIN)/python -m pytest -q tests/test_tiny_study.py
+
+test-slurm: setup-slurm  ## demo on a real one-node Slurm cluster vs a local run (root; not in `test`)
+	CORES=2 BIN=$(BIN) bash benchmarks/slurm_vs_local.sh
+
 lint: setup
-	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/ruff check src tests benchmarks workflow/scripts tools
+	$(BIN)/python tools/pins.py --check
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 

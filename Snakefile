@@ -10,6 +10,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/codings.smk"
 include: "workflow/rules/codebook.smk"

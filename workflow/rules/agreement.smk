@@ -10,8 +10,13 @@ rule agreement:
         double_coded="results/agreement/double_coded.csv",
     log:
         "logs/agreement.log",
+    benchmark:
+        benchmark_file("agreement")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(10, 0.5),
     params:
         codebook=CODEBOOK,
         speakers=config["agreement"]["speakers"],

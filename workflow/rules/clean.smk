@@ -15,9 +15,14 @@ rule clean:
         report="results/clean/cleaning_report.csv",
     log:
         "logs/clean.log",
+    benchmark:
+        benchmark_file("clean")
     conda:
         "../envs/qualflow.yaml"
     threads: 4
+    resources:
+        mem_mb=sized(1000, 8),
+        runtime=sized(5, 0.2),
     params:
         transcripts_dir=lambda wildcards, input: Path(input.transcripts[0]).parent,
         speakers=config["speakers"],
@@ -26,14 +31,19 @@ rule clean:
         "../scripts/clean.py"
 
 
+# One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt.
+# A local rule (runs where snakemake runs, not as a cluster job): it only unpacks one zip.
+# (A comment, not a docstring: snakefmt 2.1 misplaces a docstring next to `localrule`.)
 rule clean_texts:
-    """One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt."""
     input:
         "results/clean/texts.zip",
     output:
         clean_texts(),
     log:
         "logs/clean_texts.log",
+    benchmark:
+        benchmark_file("clean_texts")
+    localrule: True
     conda:
         "../envs/qualflow.yaml"
     script:

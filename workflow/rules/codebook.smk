@@ -12,8 +12,13 @@ rule codebook_changes:
         recode=recode_sheets(),
     log:
         "logs/codebook_changes.log",
+    benchmark:
+        benchmark_file("codebook_changes")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(10, 0.5),
     params:
         codebook=CODEBOOK,
         coder_files=CODER_FILES,

@@ -7,8 +7,13 @@ rule coding_sheet:
         "results/coding_sheets/{coder}.xlsx",
     log:
         "logs/coding_sheet_{coder}.log",
+    benchmark:
+        benchmark_file("coding_sheet_{coder}")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 20),
+        runtime=sized(5, 0.2),
     script:
         "../scripts/coding_sheet.py"
 
@@ -26,8 +31,13 @@ rule import_codings:
         anchoring="results/codings/{coder}_anchoring.csv",
     log:
         "logs/import_codings_{coder}.log",
+    benchmark:
+        benchmark_file("import_codings_{coder}")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         min_overlap=config["units"]["min_overlap"],
         end_position=config["units"]["qdpx_end_position"],

@@ -52,8 +52,13 @@ rule frontpage:
         changes="results/changes.csv",
     log:
         "logs/frontpage.log",
+    benchmark:
+        benchmark_file("frontpage")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 1),
+        runtime=sized(10, 0.1),
     params:
         study_name=config["study"]["name"],
         ci_level=config["agreement"]["ci_level"],

@@ -1,7 +1,7 @@
 rule notebook_agreement:
     """Forest plot, agreement tables and the generated narrative."""
     input:
-        notebook=NOTEBOOK_DIR / "agreement.ipynb",
+        notebook=notebook_source("agreement"),
         agreement_by_code="results/agreement/agreement_by_code.csv",
         agreement_by_code_transcript="results/agreement/agreement_by_code_transcript.csv",
         agreement_summary="results/agreement/agreement_summary.csv",
@@ -17,8 +17,13 @@ rule notebook_agreement:
         narrative="results/tables/agreement_narrative.md",
     log:
         "logs/notebook_agreement.log",
+    benchmark:
+        benchmark_file("notebook_agreement")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters=notebook_parameters(exemplars=False),
     script:
@@ -29,7 +34,7 @@ rule notebook_reconciliation:
     """What the reconciliation meeting did (after consensus; the agreement notebook is built
     before, so that it is there for the meeting)."""
     input:
-        notebook=NOTEBOOK_DIR / "reconciliation.ipynb",
+        notebook=notebook_source("reconciliation"),
         agreement_summary="results/agreement/agreement_summary.csv",
         reconciliation_summary="results/reconciliation/summary.csv",
     output:
@@ -37,8 +42,13 @@ rule notebook_reconciliation:
         html="results/notebooks/reconciliation.html",
     log:
         "logs/notebook_reconciliation.log",
+    benchmark:
+        benchmark_file("notebook_reconciliation")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters={"wave_labels": WAVE_LABELS},
     script:
@@ -46,7 +56,7 @@ rule notebook_reconciliation:
 
 
 THEMES_INPUT = {
-    "notebook": NOTEBOOK_DIR / "themes.ipynb",
+    "notebook": notebook_source("themes"),
     "theme_frequency": "results/themes/theme_frequency_by_wave.csv",
     "participant_theme_matrix": "results/themes/participant_theme_matrix.csv",
     "cooccurrence": "results/themes/cooccurrence.csv",
@@ -66,10 +76,15 @@ rule notebook_themes:
         **theme_outputs(cooccurrence=True),
     log:
         "logs/notebook_themes_{category}.log",
+    benchmark:
+        benchmark_file("notebook_themes_{category}")
     wildcard_constraints:
         category=_one_of(COOCCURRENCE_CATEGORIES),
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters=lambda wildcards: notebook_parameters(wildcards.category),
     script:
@@ -87,7 +102,7 @@ rule notebook_manuscript:
     """Figure 1 (recruitment flowchart), Figure 2 (change over the waves), Tables 1-3, the
     manuscript draft (Methods and Results, .docx and .md) and the COREQ checklist."""
     input:
-        notebook=NOTEBOOK_DIR / "manuscript.ipynb",
+        notebook=notebook_source("manuscript"),
         screening=config["data"]["screening"],
         participants=config["data"]["participants"],
         interviews=config["data"]["interviews"],
@@ -121,8 +136,13 @@ rule notebook_manuscript:
         coreq=multiext("results/manuscript/coreq", ".csv", ".docx"),
     log:
         "logs/notebook_manuscript.log",
+    benchmark:
+        benchmark_file("notebook_manuscript")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(2000, 10),
+        runtime=sized(10, 0.2),
     params:
         parameters={
             **notebook_parameters(),

@@ -11,8 +11,13 @@ rule export_qdpx:
         "results/qdpx/study.qdpx",
     log:
         "logs/export_qdpx.log",
+    benchmark:
+        benchmark_file("export_qdpx")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         coders=CODERS,
         project_name=config["study"]["name"],
@@ -34,8 +39,13 @@ rule export_qdpx_coder:
         "results/qdpx/study_{coder}.qdpx",
     log:
         "logs/export_qdpx_{coder}.log",
+    benchmark:
+        benchmark_file("export_qdpx_coder_{coder}")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(10, 0.5),
     params:
         coders=lambda wildcards: [wildcards.coder],
         project_name=lambda wildcards: f"{config['study']['name']} ({wildcards.coder})",

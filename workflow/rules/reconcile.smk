@@ -9,8 +9,13 @@ rule disagreements:
         xlsx="results/reconciliation/disagreements.xlsx",
     log:
         "logs/disagreements.log",
+    benchmark:
+        benchmark_file("disagreements")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         coders=CODERS,
         speakers=config["agreement"]["speakers"],
@@ -29,8 +34,13 @@ rule consensus:
         status="results/reconciliation/status.csv",
     log:
         "logs/consensus.log",
+    benchmark:
+        benchmark_file("consensus")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         codebook=CODEBOOK,
         coders=CODERS,

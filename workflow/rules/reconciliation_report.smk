@@ -8,8 +8,13 @@ rule reconciliation_report:
         summary="results/reconciliation/summary.csv",
     log:
         "logs/reconciliation_report.log",
+    benchmark:
+        benchmark_file("reconciliation_report")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(10, 0.5),
     params:
         codebook=CODEBOOK,
         speakers=config["agreement"]["speakers"],

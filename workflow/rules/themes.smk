@@ -25,8 +25,13 @@ rule themes:
         quote_bank="results/themes/quote_bank.xlsx",
     log:
         "logs/themes.log",
+    benchmark:
+        benchmark_file("themes")
     conda:
         "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
     params:
         codebook=CODEBOOK,
         primacy_prompt=config["themes"]["primacy_prompt"],
