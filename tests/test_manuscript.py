@@ -200,3 +200,18 @@ def test_coreq_has_32_items_filled_from_the_data(tmp_path, study):
     csv, word = manuscript.save_coreq(coreq, tmp_path / "coreq")
     assert pd.read_csv(csv)["item"].tolist() == list(range(1, 33))
     assert len(docx.Document(str(word)).tables[0].rows) == 33
+
+
+def test_codebook_revisions_are_reported_from_the_change_log():
+    from qualflow.manuscript import revision_sentence
+
+    changes = pd.DataFrame(
+        {
+            "change": [1, 1, 2, 2],
+            "kind": ["rename", "rename", "merge", "merge"],
+            "applies_to": ["coder_a", "resolutions", "coder_a", "resolutions"],
+        }
+    )
+    text = revision_sentence(changes)
+    assert "revised two times" in text and "one renaming, one merger" in text
+    assert "No revision" in revision_sentence(changes.iloc[0:0])

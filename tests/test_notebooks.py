@@ -55,6 +55,7 @@ def _inputs(name: str) -> dict[str, str]:
             "participant_theme_matrix": THEMES / "participant_theme_matrix.csv",
             "cleaning_report": DEMO / "results/clean/cleaning_report.csv",
             "reconciliation_status": DEMO / "results/reconciliation/status.csv",
+            "codebook_changes": DEMO / "results/codebook/changes.csv",
         },
     }[name]
     return {key: str(path) for key, path in paths.items()}

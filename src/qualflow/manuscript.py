@@ -166,16 +166,61 @@ CODER_TOOLS = {
 }
 
 
-def coding_sentences(codebook: pd.DataFrame, coders: Mapping[str, str], n_transcripts: int) -> str:
-    """Codebook size, the two coders, and the tools they coded in (from the file types)."""
+def _first_file(entry: object) -> str:
+    """A coder's (first) file, from a config entry: a path, {file: ...}, or a list of them."""
+    while isinstance(entry, list | tuple):
+        entry = entry[0]
+    return str(entry["file"] if isinstance(entry, Mapping) else entry)
+
+
+def revision_sentence(changes: pd.DataFrame | None) -> str:
+    """The codebook revisions recorded during coding (``results/codebook/changes.csv``)."""
+    if changes is None:
+        return authors(CODEBOOK_HISTORY)
+    logged = changes.drop_duplicates("change")
+    if logged.empty:
+        return "No revision of the codebook was recorded after coding began. " + authors(
+            "how the codebook was developed before coding"
+        )
+    kinds = logged["kind"].value_counts()
+    listed = ", ".join(
+        f"{count_word(int(kinds[k]))} {_KIND_NOUN[k][int(kinds[k]) != 1]}"
+        for k in _KIND_NOUN
+        if k in kinds
+    )
+    times = "time" if len(logged) == 1 else "times"
+    return (
+        f"The codebook was revised {count_word(len(logged))} {times} during coding ({listed}; "
+        "the change log is in the supplementary codebook); both coders' codings and the "
+        "recorded decisions were carried through each revision rather than re-entered. "
+        + authors("how the codebook was developed before coding")
+    )
+
+
+_KIND_NOUN = {
+    "rename": ("renaming", "renamings"),
+    "merge": ("merger", "mergers"),
+    "split": ("split recoded by both coders", "splits recoded by both coders"),
+    "retire": ("code retired", "codes retired"),
+}
+
+
+def coding_sentences(
+    codebook: pd.DataFrame,
+    coders: Mapping[str, str],
+    n_transcripts: int,
+    changes: pd.DataFrame | None = None,
+) -> str:
+    """Codebook size and revisions, the two coders, and the tools they coded in (from the
+    file types)."""
     n_cat = codebook["category"].nunique()
     n_sub = codebook[["category", "subtheme"]].drop_duplicates().shape[0]
     n_codes = codebook["code"].nunique()
-    tools = [CODER_TOOLS.get(Path(str(f)).suffix.lower(), "") for f in coders.values()]
+    tools = [CODER_TOOLS.get(Path(_first_file(f)).suffix.lower(), "") for f in coders.values()]
     text = (
         f"The codebook had {count_word(n_cat)} categories, {count_word(n_sub)} subthemes and "
         f"{fmt_count(n_codes)} codes, each with a definition, inclusion and exclusion notes and "
-        f"an example (supplementary codebook). {authors(CODEBOOK_HISTORY)} "
+        f"an example (supplementary codebook). {revision_sentence(changes)} "
         f"{count_word(len(coders)).capitalize()} coders independently coded all "
         f"{fmt_count(n_transcripts)} transcripts without seeing each other's codes"
     )
@@ -441,6 +486,7 @@ def methods_blocks(
     ci_level: float = 0.95,
     replicates: int = 2000,
     importance_weights: Mapping[str, float] | None = None,
+    codebook_changes: pd.DataFrame | None = None,
 ) -> list[Block]:
     """The Methods section."""
     recorded = int(interviews["recorded"].astype(bool).sum())
@@ -461,7 +507,7 @@ def methods_blocks(
         Block("heading", "Transcription and de-identification", level=3),
         Block("paragraph", cleaning_sentences(cleaning_report)),
         Block("heading", "Coding", level=3),
-        Block("paragraph", coding_sentences(codebook, coders, recorded)),
+        Block("paragraph", coding_sentences(codebook, coders, recorded, codebook_changes)),
         Block("heading", "Intercoder agreement and reconciliation", level=3),
         Block(
             "paragraph",

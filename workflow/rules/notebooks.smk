@@ -114,6 +114,7 @@ rule notebook_manuscript:
         participant_theme_matrix="results/themes/participant_theme_matrix.csv",
         cleaning_report="results/clean/cleaning_report.csv",
         reconciliation_status="results/reconciliation/status.csv",
+        codebook_changes="results/codebook/changes.csv",
     output:
         ipynb="results/notebooks/manuscript.ipynb",
         html="results/notebooks/manuscript.html",
@@ -148,7 +149,7 @@ rule notebook_manuscript:
             **notebook_parameters(),
             "manuscript_dir": "results/manuscript",
             "min_cell": config["tables"]["min_cell"],
-            "coders": dict(config["coders"]),
+            "coders": {c: files[0] for c, files in CODER_FILES.items()},
             "bootstrap_replicates": config["agreement"]["bootstrap"]["replicates"],
             "importance_weights": dict(config["themes"]["importance_weights"]),
         },
