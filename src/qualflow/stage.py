@@ -52,7 +52,7 @@ def run_stage(smk: Any, stage: Callable[[], None]) -> None:
     """Run ``stage()`` for the Snakemake job ``smk``; on bad input print one line and exit 1."""
     log_file = smk.log[0] if len(smk.log) else None
     configure_logging(log_file)
-    for path in remove_stale_temporaries(list(smk.output)):
+    for path in remove_stale_temporaries(list(getattr(smk, "output", []))):
         logging.getLogger("qualflow").info("removed %s, left by an interrupted run", path)
     try:
         stage()
