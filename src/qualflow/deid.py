@@ -21,6 +21,7 @@ of the text (same length, so spans carry over), which is about twice as fast as 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import re
 from collections import Counter
@@ -167,15 +168,15 @@ def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
         if seen_kind[0] != kind:
             raise InputError(
                 path,
-                f"entity {entity!r} has kind {kind} here but {seen_kind[0]} in row {seen_kind[1]}",
+                f"this entity has kind {kind} here but {seen_kind[0]} in row {seen_kind[1]}",
                 row=row,
             )
         seen_entity = entity_of_term.setdefault(match_key(term), (entity, row))
         if seen_entity[0] != entity:
             raise InputError(
                 path,
-                f"the same term is listed for entity {seen_entity[0]!r} in row {seen_entity[1]} "
-                f"and for entity {entity!r} here",
+                f"the same term (however written) is listed for another entity in row "
+                f"{seen_entity[1]}",
                 row=row,
             )
         rows.append({"term": term, "kind": kind, "entity": entity, "row": row})
@@ -382,6 +383,26 @@ class Redactor:
             pieces += (text[pos:start], placeholder)
             pos = end
         return "".join(pieces) + text[pos:] if pieces else text
+
+    def mask_error(self, err: InputError) -> InputError:
+        """``err`` with listed terms and pattern values masked in its message (a parser's
+        message may quote the raw file, which holds names)."""
+        return InputError(
+            err.file,
+            self.mask(err.problem),
+            line=err.line,
+            row=err.row,
+            element=None if err.element is None else self.mask(err.element),
+        )
+
+    @contextlib.contextmanager
+    def masking(self) -> Iterator[None]:
+        """Re-raise any :class:`InputError` from the block with :meth:`mask_error`: the one
+        place cleaning's error messages are masked before they are printed or logged."""
+        try:
+            yield
+        except InputError as err:
+            raise self.mask_error(err) from None
 
     def _matches(self, text: str) -> Iterator[tuple[str, int, int, str]]:
         """(group, start, end, key) of every redaction in ``text``: a term's

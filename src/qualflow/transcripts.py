@@ -22,6 +22,7 @@ together or none.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import logging
@@ -735,15 +736,11 @@ def clean_transcript(
     """
     path = Path(path)
     participant_id, _ = parse_transcript_id(transcript_id, path)
-    try:
+    # a parser's message may quote the file: listed names in any message are masked
+    with redactor.masking() if redactor is not None else contextlib.nullcontext():
         document = read_transcript(path)
-    except InputError as err:
-        if redactor is None:
-            raise
-        # a parser's message may quote the file: mask listed names in it
-        raise InputError(err.file, redactor.mask(err.problem), line=err.line) from None
-    parsed = parse_turns(document, speakers, participant_id, redactor)
-    text, units, markers, counts, found = assemble_transcript(parsed, transcript_id, redactor)
+        parsed = parse_turns(document, speakers, participant_id)
+        text, units, markers, counts, found = assemble_transcript(parsed, transcript_id, redactor)
     kinds = redactor.kinds if redactor is not None else sorted(counts)
     n_timestamps = int((markers["kind"] == "timestamp").sum())
     labels = "; ".join(f"{label}→{role}" for label, role in parsed.labels.items())
@@ -892,7 +889,7 @@ def clean_study(
     values are numbered study-wide in that order, and the few transcripts whose own numbering
     disagrees with it are cleaned again with the study-wide numbering.
     """
-    from .deid import KindNumbering, Redactor
+    from .deid import Redactor
 
     out_dir = Path(out_dir)
     if out_dir.resolve() == Path(transcripts_dir).resolve():
@@ -901,6 +898,23 @@ def clean_study(
     jobs = plan_transcripts(interviews, interviews_csv, transcripts_dir)
     speaker_aliases(speakers)  # fail early on a bad speakers config
     redactor = Redactor.from_csv(redaction_csv, patterns)
+    # Every error from here on passes the one masking point (workers' errors arrive through
+    # clean_transcript, masked there too).
+    with redactor.masking():
+        _clean_all(jobs, speakers, redactor, out_dir, threads, texts_bundle)
+
+
+def _clean_all(
+    jobs: list[TranscriptJob],
+    speakers: dict[str, list[str]],
+    redactor: Redactor,
+    out_dir: Path,
+    threads: int,
+    texts_bundle: Path | None,
+) -> None:
+    """The body of :func:`clean_study`, once inputs are checked and the redactor built."""
+    from .deid import KindNumbering
+
     workers = max(1, min(int(threads), len(jobs)))
     logger.info("cleaning %d transcripts with %d worker(s)", len(jobs), workers)
 
