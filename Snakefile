@@ -17,9 +17,11 @@ include: "workflow/rules/agreement.smk"
 include: "workflow/rules/reconcile.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/leakgate.smk"
 
 
 rule all:
     default_target: True
     input:
         all_outputs(),
+        leak_gate_target(),

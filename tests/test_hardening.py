@@ -43,3 +43,99 @@ def test_cleaning_errors_mask_listed_terms(study, threads):  # noqa: F811
     message = str(err.value)
     assert "Lim" not in message and "[STAFF_1]" in message
     assert err.value.file.endswith("50002_2.srt") and err.value.line == 7
+
+
+# ---------------------------------------------------------------- leak gate
+
+GATE_LIST = [("Dr Lee", "STAFF", "lee"), ("Pei Shan", "STAFF", "ong")]
+
+
+def gate_redactor():
+    import pandas as pd
+
+    from qualflow.deid import Redactor
+
+    return Redactor(pd.DataFrame(GATE_LIST, columns=["term", "kind", "entity"]), PATTERNS)
+
+
+def _docx(path: Path, runs: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    for text in runs:
+        paragraph.add_run(text).bold = True
+    document.add_paragraph("Second paragraph.")
+    document.save(str(path))
+    return path
+
+
+def _xlsx(path: Path, value: str) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "quote"
+    book.active["A2"] = value
+    book.save(path)
+    return path
+
+
+def test_gate_reads_docx_runs_xlsx_cells_and_html(tmp_path):
+    from qualflow.leakgate import scan_file
+
+    redactor = gate_redactor()
+    # a name split over two bold runs of one paragraph is found in the document XML
+    leaks = scan_file(redactor, _docx(tmp_path / "a.docx", ["Then Dr ", "Lee came"]))
+    assert [(leak.member, leak.what) for leak in leaks] == [("word/document.xml", "[STAFF_1]")]
+    # control: the same words in two paragraphs are not one name
+    assert scan_file(redactor, _docx(tmp_path / "b.docx", ["Then Dr"])) == []
+    leaks = scan_file(redactor, _xlsx(tmp_path / "a.xlsx", "ring 9503.8057"))
+    assert [leak.what for leak in leaks] == ["[PHONE]"] and leaks[0].member.startswith("xl/")
+    assert scan_file(redactor, _xlsx(tmp_path / "b.xlsx", "ring [PHONE_1]")) == []
+    image = "data:image/png;base64," + "iVBORw0KGgoAAAANSUhEUgAA+lee/" * 20
+    page = (
+        f'<html><body><img src="{image}" alt="photo of Pei-Shan"><table><tr><td>Dr.</td>'
+        "<td>Lee</td></tr></table><p>Ask <b>Dr. </b><i>Lee</i></p></body></html>"
+    )
+    (tmp_path / "n.html").write_text(page)
+    leaks = scan_file(redactor, tmp_path / "n.html")
+    assert [leak.what for leak in leaks] == ["[STAFF_2]", "[STAFF_1]"]
+    assert page[leaks[0].offset : leaks[0].offset + 8] == "Pei-Shan"
+    assert page[leaks[1].offset : leaks[1].offset + 3] == "Dr."
+
+
+def test_gate_over_results_and_logs_positive_control(tmp_path):
+    from qualflow.leakgate import LeakError, leak_gate
+
+    results, logs = tmp_path / "results", tmp_path / "logs"
+    (results / "tables").mkdir(parents=True)
+    logs.mkdir()
+    (results / "tables" / "t.csv").write_text("quote\n[STAFF_1] was kind\n")
+    _docx(results / "tables" / "t.docx", ["[STAFF_1] came"])
+    (results / "f.png").write_bytes(b"\x89PNG Dr Lee")
+    (logs / "clean.log").write_text("INFO cleaned 3 transcripts\n")
+    report = results / "leak_gate.txt"
+    leak_gate(gate_redactor(), [results, logs], report)
+    assert "no listed term" in report.read_text()
+    report.unlink()
+    # positive control: one surviving name in a log fails the gate, naming file and offset
+    log = "INFO cleaned 3 transcripts\nERROR pei shan: bad line\n"
+    (logs / "clean.log").write_text(log)
+    with pytest.raises(LeakError) as err:
+        leak_gate(gate_redactor(), [results, logs], report)
+    offset = log.index("pei shan")
+    assert err.value.file == str(logs / "clean.log") and f"offset {offset}:" in err.value.problem
+    assert "pei" not in str(err.value).lower() and not report.exists()
+
+
+def test_gate_on_cleaned_output(study):  # noqa: F811
+    from qualflow.deid import Redactor
+    from qualflow.leakgate import LeakError, check_clean_transcript
+    from qualflow.transcripts import clean_transcript
+
+    redactor = Redactor.from_csv(study / "redaction.csv", PATTERNS)
+    result = clean_transcript(study / "transcripts" / "50001_1.txt", "50001_1", SPEAKERS, redactor)
+    check_clean_transcript(redactor, result)  # passes: everything was redacted
+    result.text += "\nParticipant: and Dr. Lim again\n"  # a leak injected after redaction
+    with pytest.raises(LeakError, match=r"50001_1\.txt.*offset \d+: \[STAFF_1\] survives"):
+        check_clean_transcript(redactor, result)

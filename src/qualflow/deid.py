@@ -384,6 +384,10 @@ class Redactor:
             pos = end
         return "".join(pieces) + text[pos:] if pieces else text
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of every listed term and pattern value in ``text``."""
+        return [(start, end) for _, start, end, _ in self._matches(text)]
+
     def mask_error(self, err: InputError) -> InputError:
         """``err`` with listed terms and pattern values masked in its message (a parser's
         message may quote the raw file, which holds names)."""

@@ -760,7 +760,12 @@ def clean_transcript(
         **{f"redacted_{kind}": int(counts.get(kind, 0)) for kind in kinds},
         HEADER_COLUMN: parsed.n_header_lines,
     }
-    return CleanTranscript(transcript_id, text, units, markers, report, found)
+    result = CleanTranscript(transcript_id, text, units, markers, report, found)
+    if redactor is not None:
+        from .leakgate import check_clean_transcript
+
+        check_clean_transcript(redactor, result)
+    return result
 
 
 def format_redactions(counts: Mapping[str, int], kinds: Sequence[str]) -> str:
