@@ -139,3 +139,37 @@ def test_gate_on_cleaned_output(study):  # noqa: F811
     result.text += "\nParticipant: and Dr. Lim again\n"  # a leak injected after redaction
     with pytest.raises(LeakError, match=r"50001_1\.txt.*offset \d+: \[STAFF_1\] survives"):
         check_clean_transcript(redactor, result)
+
+
+# ---------------------------------------------------------------- CSV formula injection
+
+
+def test_people_csvs_are_formula_safe_and_read_back_exact(tmp_path):
+    import pandas as pd
+
+    from qualflow.io import OutputSet, write_csv
+    from qualflow.tables import read_result
+
+    cells = ['=HYPERLINK("http://x","click")', "+1+2", "-cmd|' /C calc'!A0", "@SUM(A1)", "\tx"]
+    cells += ["-0.12", "plain", "'=already"]
+    from qualflow.themes import EXEMPLAR_COLUMNS
+
+    frame = pd.DataFrame({column: "s" for column in EXEMPLAR_COLUMNS}, index=range(len(cells)))
+    frame["quote"] = cells
+    frame["n_words"] = range(len(cells))
+    with OutputSet() as out:
+        out.csv(tmp_path / "themes" / "exemplars.csv", frame)
+        out.csv(tmp_path / "clean" / "units.csv", frame)
+    write_csv(tmp_path / "tables" / "t.csv", frame)
+    people = pd.read_csv(tmp_path / "themes" / "exemplars.csv", dtype=str, keep_default_na=False)
+    assert people["quote"].tolist()[:5] == ["'" + c for c in cells[:5]]
+    assert people["quote"].tolist()[5:] == ["-0.12", "plain", "'=already"]
+    assert (tmp_path / "tables" / "t.csv").read_bytes() == (
+        tmp_path / "themes" / "exemplars.csv"
+    ).read_bytes()
+    # positive control: a machine file keeps the live text
+    machine = pd.read_csv(tmp_path / "clean" / "units.csv", dtype=str, keep_default_na=False)
+    assert machine["quote"].tolist() == cells
+    # the machine reader of people CSVs gets the text back exactly (but the already-prefixed)
+    back = read_result(tmp_path / "themes" / "exemplars.csv", "exemplars")
+    assert back["quote"].tolist()[:7] == cells[:7]

@@ -4,17 +4,77 @@ Every stage writes through :func:`atomic_write` (or the helpers built on it): th
 to a temporary file in the same folder, which is renamed over the target only when complete.
 Several outputs of one stage are written with :class:`OutputSet`, which renames them all at the
 end, or removes every temporary file if anything fails.
+
+CSV files meant for people — everything under a ``tables/``, ``reconciliation/`` or ``themes/``
+folder — are written formula-safe (:func:`formula_safe`): a spreadsheet opening them never runs
+a cell as a formula. Machine files (``clean/units.csv``, ``codings/*.csv``, ``consensus/``…)
+keep their text exact. Readers of people CSVs undo the prefix with :func:`formula_restore`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+
+#: Folders whose CSV files are read by people in a spreadsheet (see docs/files.md).
+PEOPLE_CSV_FOLDERS = frozenset({"tables", "reconciliation", "themes"})
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_NEUTRALISED = re.compile("^'(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])")
+
+
+def is_people_csv(target: str | os.PathLike[str]) -> bool:
+    """True for a CSV under one of :data:`PEOPLE_CSV_FOLDERS`."""
+    target = Path(target)
+    return target.suffix.lower() == ".csv" and target.parent.name in PEOPLE_CSV_FOLDERS
+
+
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype == object or pd.api.types.is_string_dtype(values)
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula, made inert with a leading ``'``.
+
+    Cells beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed with a
+    single quote (OWASP, "CSV Injection"); plain numbers (``-0.12``) are left alone, and so is
+    a cell already prefixed, so applying it twice changes nothing.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if not _is_text(out[column]):
+            continue
+        values = out[column]
+        text = values.map(lambda v: v if isinstance(v, str) else "")
+        risky = text.str.startswith(FORMULA_TRIGGERS) & ~text.str.match(_PLAIN_NUMBER)
+        if risky.any():
+            out[column] = values.where(~risky, "'" + text)
+    return out
+
+
+def formula_restore(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`formula_safe` on a people CSV read back: the ``'`` before a formula
+    character goes (a cell that itself began with ``'`` and such a character loses it too)."""
+    out = frame.copy()
+    for column in out.columns:
+        if _is_text(out[column]):
+            out[column] = out[column].map(
+                lambda v: _NEUTRALISED.sub("", v, count=1) if isinstance(v, str) else v
+            )
+    return out
+
+
+def _to_csv(frame: pd.DataFrame, path: Path, target: Path) -> None:
+    if is_people_csv(target):
+        frame = formula_safe(frame)
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def _umask() -> int:
@@ -57,9 +117,10 @@ def write_text(target: str | os.PathLike[str], text: str) -> None:
 
 
 def write_csv(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
-    """Write a CSV (UTF-8, no index, LF line ends) atomically."""
+    """Write a CSV (UTF-8, no index, LF line ends) atomically; formula-safe if it is meant
+    for people (:func:`is_people_csv`)."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, lineterminator="\n")
+        _to_csv(frame, tmp, Path(target))
 
 
 class OutputSet:
@@ -85,7 +146,8 @@ class OutputSet:
         self.path(target).write_text(text, encoding="utf-8", newline="\n")
 
     def csv(self, target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
-        frame.to_csv(self.path(target), index=False, lineterminator="\n")
+        """Stage a CSV (formula-safe if it is meant for people: :func:`is_people_csv`)."""
+        _to_csv(frame, self.path(target), Path(target))
 
     def __enter__(self) -> OutputSet:
         return self
