@@ -44,9 +44,13 @@ _KIND = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # written lower case; every match starts where no word character precedes it. Transcribers write
 # the same value many ways, so each pattern takes the usual separators.
 # Singapore phone numbers: optional +65, eight digits starting 3, 6, 8 or 9, written whole
-# (81234567), split 4-4 (+65 9123 4567, 6389-2000, 9503.8057) or in pairs (95 03 80 57); not
-# the decimals of a number (0.91234567).
-PHONE_PATTERN = r"(?<!\+)(?<!\d[.,])(?:\+65[ .-]?)?[3689]\d(?:[ .-]?\d\d){3}(?!\w)(?![.-]\d)"
+# (81234567), split 4-4 (+65 9123 4567, 6389-2000, 9503.8057) or in pairs with one separator
+# (95 03 80 57); not the decimals of a number (0.91234567) or of a clock time (10:39.544462).
+PHONE_PATTERN = (
+    r"(?<!\+)(?<!\d[.,])(?<!\d:)(?:\+65[ .-]?)?[3689]\d"
+    r"(?:\d\d[ .-]?\d{4}|(?P<phone_sep>[ .-])\d\d(?P=phone_sep)\d\d(?P=phone_sep)\d\d)"
+    r"(?!\w)(?![.-]\d)"
+)
 # E-mail addresses, also written with ``[at]``/``(at)`` and ``[dot]``/``(dot)``.
 _AT = r"(?: ?@ ?| ?[\[({] ?at ?[\])}] ?)"
 _DOT = r"(?:\.| ?[\[({] ?dot ?[\])}] ?)"
