@@ -173,3 +173,96 @@ def test_people_csvs_are_formula_safe_and_read_back_exact(tmp_path):
     # the machine reader of people CSVs gets the text back exactly (but the already-prefixed)
     back = read_result(tmp_path / "themes" / "exemplars.csv", "exemplars")
     assert back["quote"].tolist()[:7] == cells[:7]
+
+
+# ---------------------------------------------------------------- YAML the study supplies
+
+GOOD_CODEBOOK = """categories:
+  - name: barriers
+    label: Barriers
+    subthemes:
+      - name: workload
+        label: Workload
+        codes:
+          - name: long_shifts
+            label: Long shifts
+            definition: Shifts that run long.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a: &x [1, 2]\nb: *x\n", 1, "anchors and aliases"),
+        ("a: 1\nb: 2\na: 3\n", 3, "key 'a' is given twice, on lines 1 and 3"),
+        ("a: [1, 2\nb: 3\n", 2, "not valid YAML"),
+        ("a:\n  - b\n c: d\n", 3, "not valid YAML"),
+    ],
+)
+def test_study_yaml_is_strict(tmp_path, text, line, message):
+    from qualflow.io import load_yaml
+
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message) as err:
+        load_yaml(path)
+    assert err.value.file == str(path) and err.value.line == line
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    import time
+
+    from qualflow.io import load_yaml
+
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [
+        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    path = tmp_path / "codebook.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match="aliases") as err:
+        load_yaml(path)
+    assert err.value.line == 1 and time.perf_counter() - t0 < 5
+
+
+def test_codebook_latin1_and_duplicate_key_named(tmp_path):
+    from qualflow.codebook import load_codebook
+
+    path = tmp_path / "codebook.yaml"
+    path.write_text(GOOD_CODEBOOK)
+    assert load_codebook(path)["code"].tolist() == ["long_shifts"]  # control: the file is fine
+    path.write_bytes(GOOD_CODEBOOK.replace("Shifts", "Caf\xe9 shifts").encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8") as err:
+        load_codebook(path)
+    assert err.value.file == str(path) and err.value.line == 10
+    path.write_text(
+        GOOD_CODEBOOK.replace("    label: Barriers\n", "    label: Barriers\n    label: B\n")
+    )
+    with pytest.raises(InputError, match="lines 3 and 4") as err:
+        load_codebook(path)
+
+
+def test_config_duplicate_key_stops_the_workflow_naming_both_lines(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "data", tmp_path / "data")
+    text = (repo / "config.yaml").read_text()
+    assert "  dpi: 300\n" in text
+    lines = text.splitlines()
+    first = lines.index("  dpi: 300") + 1
+    (tmp_path / "config.yaml").write_text(text.replace("  dpi: 300\n", "  dpi: 300\n  dpi: 150\n"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-n"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert (
+        f"key 'dpi' is given twice, on lines {first} and {first + 1}" in proc.stdout + proc.stderr
+    )

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from .errors import InputError
+from .io import load_yaml
 
 CODEBOOK_COLUMNS = [
     "code",
@@ -54,7 +55,7 @@ def load_codebook(path: str | PathLike[str]) -> pd.DataFrame:
     """Read and validate ``codebook.yaml``; one row per code, in codebook order."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path)  # safe: no aliases, duplicated keys and encoding named
     except FileNotFoundError:
         raise InputError(path, "codebook file not found") from None
     except yaml.YAMLError as err:

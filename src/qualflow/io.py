@@ -19,6 +19,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -160,3 +161,73 @@ class OutputSet:
             if tmp.exists():
                 tmp.unlink()
         self._staged.clear()
+
+
+# --------------------------------------------------------------------------- study YAML
+
+
+def load_yaml(path: str | os.PathLike[str]) -> Any:
+    """Read a YAML file the study supplies (config.yaml, codebook.yaml) safely and strictly.
+
+    Safe: no Python objects (``yaml.SafeLoader``), and no anchors or aliases — a few hundred
+    bytes of nested aliases ("billion laughs") expand to gigabytes when walked, and a study
+    file has no need of them. Strict: a key given twice in one mapping is an error naming both
+    lines (plain YAML keeps the second silently). Every problem is an :class:`InputError`
+    naming the file and line: not UTF-8, a syntax error, an alias, a duplicated key.
+    """
+    import yaml
+
+    from .errors import InputError
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(
+            path,
+            f"is not UTF-8 text (byte 0x{data[err.start]:02x}); save it with UTF-8 encoding",
+            line=line,
+        ) from None
+
+    class StrictLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):  # noqa: ANN001, ANN202
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise InputError(
+                    path,
+                    "YAML anchors and aliases (&name, *name) are not allowed; write the values out",
+                    line=event.start_mark.line + 1,
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN202
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.setdefault(key, line)
+                except TypeError:  # an unhashable key: let PyYAML report it
+                    continue
+                if first != line:
+                    raise InputError(
+                        path,
+                        f"key {key!r} is given twice, on lines {first} and {line}; keep one",
+                        line=line,
+                    )
+            return super().construct_mapping(node, deep)
+
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = None if mark is None else mark.line + 1
+        problem = " ".join(str(p) for p in (err.context, err.problem) if p)
+        raise InputError(path, f"not valid YAML: {problem}", line=line) from None
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML: {err}") from None

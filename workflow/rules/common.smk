@@ -5,10 +5,16 @@ from pathlib import Path
 from snakemake.utils import min_version, validate
 
 from qualflow.codebook import load_codebook
+from qualflow.io import load_yaml
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.transcripts import plan_transcripts
 
 min_version("9.0")
+
+# Re-read every config file strictly (qualflow.io.load_yaml): Snakemake's reader lets a key
+# given twice win silently and follows aliases; this names the file and line instead.
+for _configfile in workflow.configfiles:
+    load_yaml(_configfile)
 
 # YAML reads `waves: {1: ...}` with integer keys; JSON Schema wants string keys.
 if "waves" in config:
