@@ -266,3 +266,126 @@ def test_config_duplicate_key_stops_the_workflow_naming_both_lines(tmp_path):
     assert (
         f"key 'dpi' is given twice, on lines {first} and {first + 1}" in proc.stdout + proc.stderr
     )
+
+
+# ---------------------------------------------------------------- inputs that give wrong results
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tables(tmp_path):
+    import shutil
+
+    for name in ["participants.csv", "interviews.csv", "screening.csv"]:
+        shutil.copy(REPO / "data" / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit_row(path: Path, row: int, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in spreadsheet row ``row`` (header = row 1)."""
+    lines = path.read_text().splitlines(keepends=True)
+    assert old in lines[row - 1]
+    lines[row - 1] = lines[row - 1].replace(old, new, 1)
+    path.write_text("".join(lines))
+
+
+def _check(folder: Path) -> None:
+    from qualflow.study import check_study
+
+    check_study(folder / "participants.csv", folder / "interviews.csv", folder / "screening.csv")
+
+
+def test_demo_study_tables_agree(tables):
+    _check(tables)  # control: the demo passes every check below
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "old", "new", "message"),
+    [
+        ("interviews.csv", 2, ",88,", ",-88,", "not a plausible interview length"),
+        ("interviews.csv", 3, ",65,", ",2000,", "not a plausible interview length"),
+        ("interviews.csv", 4, "2020-03-05", "2020-13-05", "not a date written YYYY-MM-DD"),
+        ("interviews.csv", 4, "2020-03-05", "5 March", "not a date"),
+        ("screening.csv", 3, "S02,", "S01,", "staff_id 'S01' is listed twice .also row 2"),
+        ("screening.csv", 3, ",50001", ",59999", "participant_id 59999 is not in"),
+        ("screening.csv", 3, ",50001", ",", "participant_id is empty"),
+    ],
+)
+def test_study_tables_that_would_give_wrong_counts(tables, file, row, old, new, message):
+    _edit_row(tables / file, row, old, new)
+    with pytest.raises(InputError, match=message) as err:
+        _check(tables)
+    assert err.value.file == str(tables / file) and err.value.row == row
+
+
+def test_participant_without_interviews(tables):
+    path = tables / "participants.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines) + lines[1].replace("50001,", "50099,", 1))
+    with pytest.raises(InputError, match="participant 50099 has no interview") as err:
+        _check(tables)
+    assert err.value.file == str(path) and err.value.row == len(lines) + 1
+
+
+def test_participant_with_interviews_but_no_participants_row(tables):
+    lines = (tables / "participants.csv").read_text().splitlines(keepends=True)
+    (tables / "participants.csv").write_text("".join(lines[:1] + lines[2:]))  # drop 50001
+    with pytest.raises(InputError, match="participant 50001 has interviews but no row") as err:
+        _check(tables)
+    assert err.value.file == str(tables / "interviews.csv") and err.value.row == 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"exemplars": {"min_words": 90, "max_words": 80}}, "min_words .90. is larger"),
+        ({"coders": {"a": "data/x.csv", "b": "data/../data/x.csv"}}, "same file"),
+    ],
+)
+def test_config_values_that_contradict(edit, message):
+    from qualflow.study import check_config_values
+
+    config = {"exemplars": {"min_words": 25, "max_words": 80}, "coders": {"a": "1", "b": "2"}}
+    check_config_values(config)  # control
+    with pytest.raises(InputError, match=message) as err:
+        check_config_values({**config, **edit})
+    assert err.value.file == "config.yaml"
+
+
+def test_absurd_figure_width_is_refused_by_the_schema():
+    import yaml
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["waves"] = {str(k): v for k, v in config["waves"].items()}
+    schema = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    validate(config, schema)  # control
+    config["figures"]["width_in"] = 2000
+    with pytest.raises(WorkflowError, match="width_in"):
+        validate(config, schema)
+
+
+def test_transcript_without_participant_turns_and_implausible_share(tmp_path, monkeypatch):
+    from qualflow import transcripts
+    from qualflow.transcripts import clean_transcript
+
+    path = tmp_path / "50001_1.txt"
+    path.write_text("Interviewer: How was it?\n\nInterviewer: And then?\n")
+    with pytest.raises(InputError, match="no participant turns") as err:
+        clean_transcript(path, "50001_1", SPEAKERS)
+    assert err.value.file == str(path)
+    # labels missing: the participant's words merged into the interviewer's turn
+    path.write_text(
+        "Interviewer: How was it? It was hard at first, the shifts were long and nobody "
+        "told me what the role was, so I made it up as I went along.\n\nParticipant: Yes.\n"
+    )
+    report = clean_transcript(path, "50001_1", SPEAKERS).report
+    assert "participant has 3% of the words" in report["warnings"]
+    monkeypatch.setattr(transcripts, "LARGE_TRANSCRIPT_BYTES", 100)
+    report = clean_transcript(path, "50001_1", SPEAKERS).report
+    assert "larger than any interview" in report["warnings"]
+    path.write_text("Interviewer: How was it?\n\nParticipant: Hard at first, then fine.\n")
+    monkeypatch.setattr(transcripts, "LARGE_TRANSCRIPT_BYTES", 10**9)
+    assert clean_transcript(path, "50001_1", SPEAKERS).report["warnings"] == ""  # control

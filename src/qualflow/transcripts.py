@@ -68,6 +68,15 @@ REPORT_COLUMNS = [
 ]
 #: Extra report column after the ``redacted_<KIND>`` counts: lines dropped before the first turn.
 HEADER_COLUMN = "n_header_lines"
+#: Last report column: what looks wrong but may be legitimate ("; "-separated, empty if nothing).
+WARNINGS_COLUMN = "warnings"
+#: The participant's share of a transcript's words outside this range suggests missing speaker
+#: labels (one speaker's words merged into the other's turns); in-depth interviews usually
+#: give the participant 60-90 % of the words.
+PARTICIPANT_SHARE_RANGE = (0.25, 0.98)
+#: A raw transcript larger than this is far longer than any interview (a 3-hour interview is
+#: about 30,000 words, 200 kB); it is cleaned but noted.
+LARGE_TRANSCRIPT_BYTES = 2_000_000
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -741,6 +750,15 @@ def clean_transcript(
         document = read_transcript(path)
         parsed = parse_turns(document, speakers, participant_id)
         text, units, markers, counts, found = assemble_transcript(parsed, transcript_id, redactor)
+    if not (units["speaker"] == "participant").any():
+        raise InputError(
+            path,
+            "no participant turns: every turn is the interviewer's; check the speaker labels "
+            "(and `speakers` in config.yaml)",
+        )
+    warnings = transcript_warnings(units, path.stat().st_size)
+    for warning in warnings:
+        logger.warning("%s: %s", path.name, warning)
     kinds = redactor.kinds if redactor is not None else sorted(counts)
     n_timestamps = int((markers["kind"] == "timestamp").sum())
     labels = "; ".join(f"{label}→{role}" for label, role in parsed.labels.items())
@@ -759,6 +777,7 @@ def clean_transcript(
         "redactions": format_redactions(counts, kinds),
         **{f"redacted_{kind}": int(counts.get(kind, 0)) for kind in kinds},
         HEADER_COLUMN: parsed.n_header_lines,
+        WARNINGS_COLUMN: "; ".join(warnings),
     }
     result = CleanTranscript(transcript_id, text, units, markers, report, found)
     if redactor is not None:
@@ -766,6 +785,28 @@ def clean_transcript(
 
         check_clean_transcript(redactor, result)
     return result
+
+
+def transcript_warnings(units: pd.DataFrame, size_bytes: int) -> list[str]:
+    """What looks wrong in a cleaned transcript but may be legitimate: an implausible
+    participant share of the words (speaker labels missing?), a transcript larger than any
+    interview."""
+    warnings = []
+    words = int(units["n_words"].sum())
+    if words:
+        share = int(units.loc[units["speaker"] == "participant", "n_words"].sum()) / words
+        low, high = PARTICIPANT_SHARE_RANGE
+        if not low <= share <= high:
+            warnings.append(
+                f"participant has {share:.0%} of the words (expected {low:.0%}-{high:.0%}); "
+                "are speaker labels missing, merging one speaker's words into the other's turns?"
+            )
+    if size_bytes > LARGE_TRANSCRIPT_BYTES:
+        warnings.append(
+            f"file is {size_bytes / 1e6:.1f} MB, larger than any interview transcript "
+            f"({LARGE_TRANSCRIPT_BYTES / 1e6:.0f} MB); is it the right file?"
+        )
+    return warnings
 
 
 def format_redactions(counts: Mapping[str, int], kinds: Sequence[str]) -> str:
@@ -1024,7 +1065,8 @@ def study_tables(
     )
     kind_columns = [f"redacted_{kind}" for kind in kinds]
     report = pd.DataFrame(
-        [r.report for r in results], columns=[*REPORT_COLUMNS, *kind_columns, HEADER_COLUMN]
+        [r.report for r in results],
+        columns=[*REPORT_COLUMNS, *kind_columns, HEADER_COLUMN, WARNINGS_COLUMN],
     )
     report[kind_columns] = report[kind_columns].fillna(0).astype(int)
     return units[UNIT_COLUMNS], markers[MARKER_COLUMNS], report

@@ -7,6 +7,7 @@ from snakemake.utils import min_version, validate
 from qualflow.codebook import load_codebook
 from qualflow.io import load_yaml
 from qualflow.study import read_interviews, recorded_transcripts
+from qualflow.study import check_config_values, check_study
 from qualflow.transcripts import plan_transcripts
 
 min_version("9.0")
@@ -32,6 +33,14 @@ ALL_INTERVIEWS = read_interviews(config["data"]["interviews"])
 # file missing, or a file present that is not listed), naming the file or row.
 plan_transcripts(
     ALL_INTERVIEWS, config["data"]["interviews"], config["data"]["transcripts"]
+)
+# Fail before anything runs if the study's tables disagree with each other (participants vs
+# interviews vs screening) or config values contradict each other.
+check_config_values(config)
+check_study(
+    config["data"]["participants"],
+    config["data"]["interviews"],
+    config["data"]["screening"],
 )
 INTERVIEWS = recorded_transcripts(ALL_INTERVIEWS)
 TRANSCRIPT_IDS = list(INTERVIEWS["transcript_id"])
