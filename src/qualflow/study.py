@@ -170,19 +170,18 @@ def read_screening(path: str | PathLike[str]) -> pd.DataFrame:
             f"{csv_row_number(first)}); each person screened is one row",
             row=csv_row_number(i),
         )
-    frame["participant_id"] = _to_int(frame, "participant_id", path, allow_empty=True)
-    missing = (frame["status"] == "interviewed") & frame["participant_id"].isna()
+    # checked as whole numbers; the column stays text (empty for people not interviewed)
+    ids = _to_int(frame, "participant_id", path, allow_empty=True)
+    missing = (frame["status"] == "interviewed") & ids.isna()
     if missing.any():
         i = int(missing.idxmax())
         raise InputError(
             path, "status is interviewed but participant_id is empty", row=csv_row_number(i)
         )
-    dupes = frame["participant_id"].notna() & frame["participant_id"].duplicated()
+    dupes = ids.notna() & ids.duplicated()
     if dupes.any():
         i = int(dupes.idxmax())
-        raise InputError(
-            path, f"participant {frame.at[i, 'participant_id']} listed twice", row=csv_row_number(i)
-        )
+        raise InputError(path, f"participant {ids[i]} listed twice", row=csv_row_number(i))
     return frame
 
 
@@ -220,8 +219,8 @@ def check_study(
     if screening_csv is None:
         return
     screening = read_screening(screening_csv)
-    screened = screening[screening["status"] == "interviewed"]
-    for i, pid in screened["participant_id"].items():
+    screened = screening.loc[screening["status"] == "interviewed", "participant_id"].astype(int)
+    for i, pid in screened.items():
         if pid not in people:
             raise InputError(
                 screening_csv,
@@ -229,7 +228,7 @@ def check_study(
                 row=csv_row_number(i),
             )
     for pid, i in people.items():
-        if pid not in set(screened["participant_id"]):
+        if pid not in set(screened):
             raise InputError(
                 participants_csv,
                 f"participant {pid} has no 'interviewed' row in {screening_csv}",
