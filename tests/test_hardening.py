@@ -389,3 +389,46 @@ def test_transcript_without_participant_turns_and_implausible_share(tmp_path, mo
     path.write_text("Interviewer: How was it?\n\nParticipant: Hard at first, then fine.\n")
     monkeypatch.setattr(transcripts, "LARGE_TRANSCRIPT_BYTES", 10**9)
     assert clean_transcript(path, "50001_1", SPEAKERS).report["warnings"] == ""  # control
+
+
+# ---------------------------------------------------------------- reproducible Office files
+
+
+def test_workbooks_are_byte_identical_across_saves(tmp_path, monkeypatch):
+    import datetime as dt
+    import zipfile
+
+    import openpyxl
+
+    from qualflow.io import save_workbook
+
+    def book(created):
+        b = openpyxl.Workbook()
+        b.active["A1"] = "quote"
+        b.properties.created = created
+        return b
+
+    # positive control: plain saves at different times differ
+    book(dt.datetime(2020, 1, 1)).save(tmp_path / "a.xlsx")
+    book(dt.datetime(2021, 1, 1)).save(tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() != (tmp_path / "b.xlsx").read_bytes()
+    save_workbook(book(dt.datetime(2020, 1, 1)), tmp_path / "a.xlsx")
+    save_workbook(book(dt.datetime(2021, 1, 1)), tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "2000-01-01T00:00:00Z" in archive.read("docProps/core.xml").decode()
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx").active["A1"].value == "quote"
+
+
+def test_temporaries_orphaned_by_a_killed_run_are_removed(tmp_path):
+    import pandas as pd
+
+    from qualflow.io import write_csv
+
+    (tmp_path / ".units.ab12cd34.tmp.csv").write_text("half")  # left by kill -9
+    (tmp_path / ".units.b.ab12cd34.tmp.csv").write_text("other")  # another target's (units.b)
+    (tmp_path / ".units.ab12cd34.tmp.txt").write_text("other")  # another target's (units.txt)
+    write_csv(tmp_path / "units.csv", pd.DataFrame({"a": [1]}))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".units.ab12cd34.tmp.txt", ".units.b.ab12cd34.tmp.csv", "units.csv"]

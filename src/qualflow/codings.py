@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .codebook import canonical_key, load_codebook
 from .contracts import CODING_COLUMNS, check_units, read_units
 from .errors import InputError
-from .io import OutputSet, atomic_path
+from .io import OutputSet, atomic_path, save_workbook
 from .study import read_table
 
 log = logging.getLogger(__name__)
@@ -839,7 +839,7 @@ def write_coding_sheet(
     _write_coding_rows(sheet, units, codebook, marked)
     add_codebook_sheet(book, codebook)
     with atomic_path(path) as tmp:
-        book.save(tmp)
+        save_workbook(book, tmp)  # fixed dates: byte-identical reruns
     log.info(
         "coding sheet %s: %d units x %d codes, %d cells pre-filled",
         path,

@@ -14,10 +14,13 @@ keep their text exact. Readers of people CSVs undo the prefix with :func:`formul
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +93,19 @@ def _publish(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def _remove_orphans(target: Path, suffix: str) -> None:
+    """Remove temporary files of ``target`` left by a run that was killed (``kill -9`` skips
+    every cleanup): only one job at a time writes a target, so any such file is an orphan."""
+    name = re.compile(rf"^\.{re.escape(target.stem)}\.[a-z0-9_]{{8}}{re.escape(suffix)}$")
+    for path in target.parent.glob(f".{glob_escape(target.stem)}.*{glob_escape(suffix)}"):
+        if name.match(path.name):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
 def _temporary_beside(target: Path, suffix: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(target, suffix)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     return Path(tmp)
@@ -161,6 +175,41 @@ class OutputSet:
             if tmp.exists():
                 tmp.unlink()
         self._staged.clear()
+
+
+# --------------------------------------------------------------------------- Office files
+
+#: The date written into Office files and their zip entries, so reruns are byte-identical.
+FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+FIXED_CORE_DATE = "2000-01-01T00:00:00Z"
+_CORE_DATES = re.compile(r"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """An Office file (xlsx, docx) rewritten to be the same bytes for the same content: every
+    zip entry dated :data:`FIXED_ZIP_DATE`, and the created/modified dates in
+    ``docProps/core.xml`` set to :data:`FIXED_CORE_DATE` (openpyxl stamps the save time)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                text = content.decode("utf-8")
+                content = _CORE_DATES.sub(rf"\g<1>{FIXED_CORE_DATE}\g<3>", text).encode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, content)
+    return buffer.getvalue()
+
+
+def save_workbook(book: Any, path: str | os.PathLike[str]) -> None:
+    """Save an openpyxl workbook to ``path`` (typically an :class:`OutputSet` path) so that
+    the same workbook gives the same bytes on every run (:func:`reproducible_zip`)."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    Path(path).write_bytes(reproducible_zip(buffer.getvalue()))
 
 
 # --------------------------------------------------------------------------- study YAML
