@@ -432,3 +432,22 @@ def test_temporaries_orphaned_by_a_killed_run_are_removed(tmp_path):
     write_csv(tmp_path / "units.csv", pd.DataFrame({"a": [1]}))
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [".units.ab12cd34.tmp.txt", ".units.b.ab12cd34.tmp.csv", "units.csv"]
+
+
+def test_xlsx_formula_without_saved_value_is_an_error_naming_the_cell(tmp_path):
+    import openpyxl
+
+    from qualflow.codings import read_workbook
+
+    book = openpyxl.Workbook()
+    book.active.append(["unit_id", "long_shifts"])
+    book.active.append(["50001_1:2", 1])
+    book.save(tmp_path / "coder.xlsx")
+    with read_workbook(tmp_path / "coder.xlsx"):
+        pass  # control: plain values read
+    book.active.append(["50001_1:4", "=1"])  # openpyxl saves formulas without results
+    book.save(tmp_path / "coder.xlsx")
+    with pytest.raises(InputError, match="cell B3 .* formula with no saved value") as err:
+        with read_workbook(tmp_path / "coder.xlsx"):
+            pass
+    assert err.value.row == 3 and err.value.file == str(tmp_path / "coder.xlsx")

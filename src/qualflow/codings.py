@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .codebook import canonical_key, load_codebook
 from .contracts import CODING_COLUMNS, check_units, read_units
 from .errors import InputError
-from .io import OutputSet, atomic_path, save_workbook
+from .io import OutputSet, atomic_path, check_formulas_have_values, save_workbook
 from .study import read_table
 
 log = logging.getLogger(__name__)
@@ -566,6 +566,7 @@ def read_workbook(path: Path) -> Iterator[Workbook]:
             book = load_workbook(handle, read_only=True, data_only=True)
         except Exception as err:  # openpyxl raises several unrelated types for a bad file
             raise InputError(path, f"cannot be read as an Excel workbook ({err})") from None
+        check_formulas_have_values(path)
         try:
             yield book
         finally:

@@ -204,6 +204,51 @@ def reproducible_zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_CELL_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+
+
+def uncalculated_formula(path: str | os.PathLike[str]) -> tuple[str, str, int] | None:
+    """The first cell of an .xlsx that holds a formula but no saved value, as
+    ``(sheet file, cell, row)``; None if there is none.
+
+    A workbook written by a program that does not calculate (a script, some exporters) stores
+    formulas without results; read for values, such a cell is empty, so a code entered as
+    ``=1`` or ``=TRUE()`` would silently be dropped.
+    """
+    with zipfile.ZipFile(path) as archive:
+        for name in sorted(archive.namelist()):
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            xml = archive.read(name).decode("utf-8", errors="replace")
+            if "<f" not in xml:
+                continue
+            for cell in _CELL.finditer(xml):
+                body = cell.group(2) or ""
+                if "<f" in body and not re.search(r"<v>[^<]", body):
+                    ref = _CELL_REF.search(cell.group(1))
+                    if ref:
+                        return name, ref.group(1) + ref.group(2), int(ref.group(2))
+                    return name, "?", 0
+    return None
+
+
+def check_formulas_have_values(path: str | os.PathLike[str]) -> None:
+    """InputError naming the cell and row if an .xlsx holds a formula with no saved value
+    (see :func:`uncalculated_formula`)."""
+    from .errors import InputError
+
+    found = uncalculated_formula(path)
+    if found is not None:
+        member, cell, row = found
+        raise InputError(
+            path,
+            f"cell {cell} ({member}) holds a formula with no saved value, so its value cannot "
+            "be read; open the file in Excel or LibreOffice and save it, or type the value",
+            row=row or None,
+        )
+
+
 def save_workbook(book: Any, path: str | os.PathLike[str]) -> None:
     """Save an openpyxl workbook to ``path`` (typically an :class:`OutputSet` path) so that
     the same workbook gives the same bytes on every run (:func:`reproducible_zip`)."""
