@@ -21,9 +21,11 @@ include: "workflow/rules/reconciliation_report.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/frontpage.smk"
+include: "workflow/rules/leakgate.smk"
 
 
 rule all:
     default_target: True
     input:
         all_outputs(),
+        leak_gate_target(),

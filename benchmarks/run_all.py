@@ -42,6 +42,8 @@ def study_at_scale(scale: int, root: Path) -> Path:
 
 
 def bench_cleaning(scales: list[int], root: Path, threads: int) -> list[dict]:
+    from bench_leakgate import bench_clean_rescan
+
     from qualflow.transcripts import clean_study
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -69,6 +71,10 @@ def bench_cleaning(scales: list[int], root: Path, threads: int) -> list[dict]:
                 "seconds": seconds,
                 "ms_per_transcript": 1000 * seconds / n_files,
             }
+        )
+        # the leak gate's share of that: the cleaning stage's rescan of its own output
+        rows[-1]["leak_rescan"] = bench_clean_rescan(
+            out, study / "data" / "redaction.csv", config["deid"]["patterns"]
         )
         print(
             f"  clean x{scale}: {n_files} transcripts in {seconds:.1f} s "
@@ -144,7 +150,7 @@ def bench_pipeline(scale: int, root: Path, cores: int) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"pipeline at x{scale} failed:\n{proc.stderr[-3000:]}")
     units = sum(1 for _ in open(run / "results" / "clean" / "units.csv")) - 1
-    row = {"scale": scale, "cores": cores, "seconds": seconds, "units": units}
+    row = {"scale": scale, "cores": cores, "seconds": seconds, "units": units, "run": str(run)}
     print(f"  pipeline x{scale}: {units:,} turns, whole DAG in {seconds / 60:.1f} min")
     return row
 
@@ -185,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.pipeline_scale:
         print("Whole pipeline:")
         pipeline = bench_pipeline(args.pipeline_scale, root, args.threads)
+        print("Leak gate (end-of-run scan of results/ and logs/):")
+        from bench_leakgate import bench_run_folder
+
+        gate_runs = [REPO] if (REPO / "results").is_dir() else []
+        pipeline["leak_gate"] = [bench_run_folder(r) for r in [*gate_runs, Path(pipeline["run"])]]
         (OUT / "pipeline.json").write_text(json.dumps(pipeline, indent=2))
     print(f"results in {OUT}")
     return 0

@@ -247,16 +247,3 @@ def test_demo_lock_matches_the_demo_study():
     }
     assert set(lock["transcript_id"]) == expected
     assert load_history(root / "data/codebook.yaml").changes == []
-
-
-def test_temporaries_of_a_killed_run_are_removed(tmp_path):
-    from qualflow.stage import remove_stale_temporaries
-
-    target = tmp_path / "codings" / "coder_a.csv"
-    target.parent.mkdir()
-    left = target.parent / ".coder_a.k2j3h4.tmp.csv"
-    left.write_text("half")
-    other = target.parent / ".coder_b.x.tmp.csv"
-    other.write_text("another job's")
-    assert remove_stale_temporaries([target]) == [left]
-    assert not left.exists() and other.exists()

@@ -350,3 +350,85 @@ def test_study_pattern_numbering_reports_disagreement():
     assert numbering.add([("PHONE", "a", 1), ("EMAIL", "x", 1)])
     assert not numbering.add([("PHONE", "b", 1), ("PHONE", "a", 2)])  # b is study-wide #2
     assert numbering.numbers == {("PHONE", "a"): 1, ("EMAIL", "x"): 1, ("PHONE", "b"): 2}
+
+
+# ---------------------------------------------------------------- variants transcribers write
+
+VARIANT_LIST = [
+    ("Benedict", "STAFF", "chua"),
+    ("Mr Chua", "STAFF", "chua"),
+    ("Dr Krishnan", "STAFF", "krishnan"),
+    ("Dr Lee", "STAFF", "lee"),
+    ("Pei Shan", "STAFF", "ong"),
+    ("Ward 18", "PLACE", "ward18"),
+]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]", "", text).lower()
+
+
+@pytest.mark.parametrize(
+    ("written", "secret", "placeholder"),
+    [
+        ("Dr Lee", "lee", "[STAFF_3]"),  # positive control: the listed form itself
+        ("Dr. Lee", "lee", "[STAFF_3]"),
+        ("DR.LEE", "lee", "[STAFF_3]"),
+        ("Mr. Chua", "chua", "[STAFF_1]"),
+        ("Doctor Krishnan", "krishnan", "[STAFF_2]"),
+        ("doctor  krishnan", "krishnan", "[STAFF_2]"),
+        ("Pei-Shan", "peishan", "[STAFF_4]"),
+        ("Pei . Shan", "peishan", "[STAFF_4]"),
+        ("Pei\u200bShan", "peishan", "[STAFF_4]"),
+        ("Pei\u00adShan", "peishan", "[STAFF_4]"),
+        ("Bene\u200bdict", "benedict", "[STAFF_1]"),
+        ("Benedict2", "benedict", "[STAFF_1]"),
+        ("Ward-18", "ward18", "[PLACE_1]"),
+        ("Ward18", "ward18", "[PLACE_1]"),
+        ("WARD 18", "ward18", "[PLACE_1]"),
+        ("9503.8057", "95038057", "[PHONE_1]"),
+        ("95 03 80 57", "95038057", "[PHONE_1]"),
+        ("+65 9503-8057", "95038057", "[PHONE_1]"),
+        ("S 8550221 G", "s8550221g", "[NRIC_1]"),
+        ("s8550221-g", "s8550221g", "[NRIC_1]"),
+        ("ling [at] nuh.com.sg", "lingatnuh", "[EMAIL_1]"),
+        ("ling(at)nuh(dot)com(dot)sg", "lingatnuh", "[EMAIL_1]"),
+    ],
+)
+def test_variants_of_listed_terms_and_patterns_are_redacted(written, secret, placeholder):
+    redactor = redactor_for(VARIANT_LIST, PATTERNS)
+    raw = f"Then {written}, she said."
+    assert secret in _squash(raw)  # the check below can fail: the raw text holds the secret
+    result = redactor.redact(raw)
+    assert secret not in _squash(result.text)
+    assert result.text == f"Then {placeholder}{'2' if written.endswith('2') else ''}, she said."
+    assert redactor.mask(raw).startswith("Then [")
+
+
+def test_variants_keep_one_placeholder_and_one_pattern_number():
+    redactor = redactor_for(VARIANT_LIST, PATTERNS)
+    result = redactor.redact(
+        "Dr Lee, Dr. Lee and Doctor Lee; 9503 8057, 9503.8057 and 95 03 80 57; "
+        "a@b.sg and a [at] b.sg"
+    )
+    assert result.text == (
+        "[STAFF_3], [STAFF_3] and [STAFF_3]; [PHONE_1], [PHONE_1] and [PHONE_1]; "
+        "[EMAIL_1] and [EMAIL_1]"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Benedictine", "Ward 180", "Ward 18B", "Leeds", "p = 0.91234567", "aged 19 to 95", "Drlees"],
+)
+def test_variant_matching_leaves_other_words(text):
+    redactor = redactor_for(VARIANT_LIST, PATTERNS)
+    assert redactor.redact(text).text == text
+
+
+def test_variant_spans_map_back_over_invisible_characters():
+    redactor = redactor_for(VARIANT_LIST)
+    text = "x Pei\u200b Shan y"
+    result = redactor.redact(text)
+    assert result.text == "x [STAFF_4] y"
+    assert result.edits == [(2, 11, 2, 11)]

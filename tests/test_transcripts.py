@@ -504,7 +504,8 @@ def test_clean_study_outputs(study):
     report = pd.read_csv(out / "cleaning_report.csv", keep_default_na=False)
     kinds = ["STAFF", "PLACE", "PARTICIPANT", "PHONE", "EMAIL", "NRIC"]
     assert list(report.columns) == REPORT_COLUMNS + [f"redacted_{k}" for k in kinds] + [
-        "n_header_lines"
+        "n_header_lines",
+        "warnings",
     ]
     row = report.set_index("transcript_id")
     assert row.at["50003_1", "encoding"] == "cp1252"

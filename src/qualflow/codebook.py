@@ -33,6 +33,7 @@ import yaml
 
 from .changes import CodeHistory, parse_changes
 from .errors import InputError
+from .io import load_yaml
 
 CODEBOOK_COLUMNS = [
     "code",
@@ -62,8 +63,8 @@ def read_codebook_document(path: str | PathLike[str]) -> dict:
     """``codebook.yaml`` parsed, with ``_change_lines``: the line of each ``changes:`` entry."""
     path = Path(path)
     try:
+        doc = load_yaml(path)  # safe: no aliases, duplicated keys and encoding named
         text = path.read_text(encoding="utf-8")
-        doc = yaml.safe_load(text)
     except FileNotFoundError:
         raise InputError(path, "codebook file not found") from None
     except UnicodeDecodeError as err:

@@ -41,7 +41,7 @@ from .changes import CodeHistory, with_old_names
 from .codebook import CodebookSource, canonical_key, load_codebook, load_history
 from .contracts import CODING_COLUMNS, check_units, read_units
 from .errors import InputError
-from .io import OutputSet, atomic_path
+from .io import OutputSet, atomic_path, check_formulas_have_values, save_workbook
 from .study import read_table
 from .textlock import Anchoring, anchor, digest, read_lock
 
@@ -785,6 +785,7 @@ def read_workbook(path: Path) -> Iterator[Workbook]:
             book = load_workbook(handle, read_only=True, data_only=True)
         except Exception as err:  # openpyxl raises several unrelated types for a bad file
             raise InputError(path, f"cannot be read as an Excel workbook ({err})") from None
+        check_formulas_have_values(path)
         try:
             yield book
         finally:
@@ -1125,7 +1126,7 @@ def write_coding_sheet(
     _write_coding_rows(sheet, units, codebook, marked)
     add_codebook_sheet(book, codebook)
     with atomic_path(path) as tmp:
-        book.save(tmp)
+        save_workbook(book, tmp)  # fixed dates: byte-identical reruns
     log.info(
         "coding sheet %s: %d units x %d codes, %d cells pre-filled",
         path,

@@ -21,6 +21,7 @@ of the text (same length, so spans carry over), which is about twice as fast as 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import re
 from collections import Counter
@@ -40,21 +41,80 @@ PATTERN_KINDS = {"phone": "PHONE", "email": "EMAIL", "nric": "NRIC"}
 _KIND = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 # The patterns run on a lower-cased copy of the text (see Redactor._compile), so letters are
-# written lower case; every match starts where no word character precedes it.
-# Singapore phone numbers: optional +65, eight digits starting 3, 6, 8 or 9, with an optional
-# space or hyphen after the fourth digit (+65 9123 4567, 6389-2000, 81234567).
-PHONE_PATTERN = r"(?<!\+)(?:\+65[ -]?)?[3689]\d{3}[ -]?\d{4}(?!\w)(?!-\d)"
-EMAIL_PATTERN = r"(?<![.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])"
-# NRIC/FIN: S, T, F, G or M, seven digits, a check letter (case-insensitive).
-NRIC_PATTERN = r"[stfgm]\d{7}[a-z](?!\w)"
+# written lower case; every match starts where no word character precedes it. Transcribers write
+# the same value many ways, so each pattern takes the usual separators.
+# Singapore phone numbers: optional +65, eight digits starting 3, 6, 8 or 9, written whole
+# (81234567), split 4-4 (+65 9123 4567, 6389-2000, 9503.8057) or in pairs with one separator
+# (95 03 80 57); not the decimals of a number (0.91234567) or of a clock time (10:39.544462).
+PHONE_PATTERN = (
+    r"(?<!\+)(?<!\d[.,])(?<!\d:)(?:\+65[ .-]?)?[3689]\d"
+    r"(?:\d\d[ .-]?\d{4}|(?P<phone_sep>[ .-])\d\d(?P=phone_sep)\d\d(?P=phone_sep)\d\d)"
+    r"(?!\w)(?![.-]\d)"
+)
+# E-mail addresses, also written with ``[at]``/``(at)`` and ``[dot]``/``(dot)``.
+_AT = r"(?: ?@ ?| ?[\[({] ?at ?[\])}] ?)"
+_DOT = r"(?:\.| ?[\[({] ?dot ?[\])}] ?)"
+EMAIL_PATTERN = rf"(?<![.+-])[\w.+-]+{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}(?![\w-])"
+# NRIC/FIN: S, T, F, G or M, seven digits, a check letter (case-insensitive; S1234567D or
+# S 1234567 D).
+NRIC_PATTERN = r"[stfgm][ .-]?\d{7}[ .-]?[a-z](?!\w)"
 # A cheap look at the next characters before trying each pattern keeps the scan fast.
 _PATTERN_REGEX = {
-    "EMAIL": rf"(?=[\w.+-]+@){EMAIL_PATTERN}",
-    "NRIC": rf"(?=[stfgm]\d){NRIC_PATTERN}",
+    "EMAIL": rf"(?=[\w.+-]++ ?[@\[({{]){EMAIL_PATTERN}",
+    "NRIC": rf"(?=[stfgm][ .-]?\d){NRIC_PATTERN}",
     "PHONE": rf"(?=[+3689]){PHONE_PATTERN}",
 }
 # E-mail first: an address that contains a listed name is redacted whole, as an e-mail.
 _PATTERN_ORDER = ("EMAIL", "NRIC", "PHONE")
+
+# Listed terms are matched across the ways a name gets written: any run (or none) of these
+# characters between its words and where its letters meet digits (``Pei-Shan``, ``PeiShan``,
+# ``Dr. Lee``, ``Mr.Chua``, ``Ward18``, ``Ward-18`` for ``Ward 18``), zero-width characters and
+# soft hyphens anywhere (see Redactor._matches), and a title spelled out (``Doctor Krishnan``
+# for ``Dr Krishnan``). A term that ends in a letter may be followed by digits (``Benedict2``).
+SEPARATORS = " .\\-\u00a0"
+_SEP_RUN = f"[{SEPARATORS}]+"
+_SEP_SPLIT = re.compile(_SEP_RUN)
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+# The same title written short or in full; the first spelling is the one terms are keyed by.
+TITLES = (
+    ("dr", "doctor"),
+    ("mr", "mister"),
+    ("mrs", "missus"),
+    ("ms",),
+    ("mdm", "madam", "madame"),
+    ("prof", "professor"),
+    ("sr", "sister"),
+)
+_TITLE_KEY = {spelling: forms[0] for forms in TITLES for spelling in forms}
+_TITLE_FORMS = {forms[0]: forms for forms in TITLES}
+# The trie atom, besides a term's characters, for a run of separators (or none).
+_SEP = "\x00"
+# Where a term may end: after a letter, not before another letter; otherwise not before a
+# letter or digit.
+_TERM_END = r"(?:(?<=[^\W\d_])(?![^\W\d_])|(?<![^\W\d_])(?!\w))"
+
+
+def match_key(text: str) -> str:
+    """The identity of a listed term however it is written: lower case, words without the
+    separators between them, a leading title in its short form (``Doctor  Lee`` → ``drlee``)."""
+    words = [w for w in _SEP_SPLIT.split(_INVISIBLE.sub("", text.lower())) if w]
+    if len(words) > 1 and words[0] in _TITLE_KEY:
+        words[0] = _TITLE_KEY[words[0]]
+    return "".join(words)
+
+
+def term_variants(key: str) -> list[str]:
+    """The trie atoms of a term (see :func:`term_key`): its words (and its letters and digits
+    where they meet) joined by separator runs, one spelling per form of a leading title."""
+    words = [_SEP.join(_LETTER_DIGIT.split(w)) for w in _SEP_SPLIT.split(key) if w]
+    if not words:
+        return []
+    rest = "".join(_SEP + word for word in words[1:])
+    first = words[0]
+    forms = _TITLE_FORMS.get(_TITLE_KEY.get(first, ""), (first,)) if len(words) > 1 else (first,)
+    return [form + rest for form in forms]
 
 
 def term_key(term: str) -> str:
@@ -72,12 +132,13 @@ def lowered(text: str) -> str:
 
 
 def pattern_key(kind: str, value: str) -> str:
-    """The identity of a pattern value, so that one number is written two ways gets one id."""
+    """The identity of a pattern value, so that one value written two ways gets one id."""
     if kind == "PHONE":
         return re.sub(r"\D", "", value)[-8:]
     if kind == "EMAIL":
-        return value.casefold()
-    return value.upper()
+        value = re.sub(r" ?[\[({] ?at ?[\])}] ?| ?@ ?", "@", value.casefold())
+        return re.sub(r" ?[\[({] ?dot ?[\])}] ?", ".", value)
+    return re.sub(r"[^0-9a-z]", "", value.lower()).upper()
 
 
 def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
@@ -101,7 +162,7 @@ def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
             raise InputError(path, "empty term", row=row)
         if not kind:
             raise InputError(path, f"empty kind for term in row {row}", row=row)
-        if len(term) < 2:
+        if len(match_key(term)) < 2:
             raise InputError(path, "term is a single character; it would redact too much", row=row)
         if not _KIND.match(kind):
             raise InputError(
@@ -111,15 +172,15 @@ def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
         if seen_kind[0] != kind:
             raise InputError(
                 path,
-                f"entity {entity!r} has kind {kind} here but {seen_kind[0]} in row {seen_kind[1]}",
+                f"this entity has kind {kind} here but {seen_kind[0]} in row {seen_kind[1]}",
                 row=row,
             )
-        seen_entity = entity_of_term.setdefault(term_key(term), (entity, row))
+        seen_entity = entity_of_term.setdefault(match_key(term), (entity, row))
         if seen_entity[0] != entity:
             raise InputError(
                 path,
-                f"the same term is listed for entity {seen_entity[0]!r} in row {seen_entity[1]} "
-                f"and for entity {entity!r} here",
+                f"the same term (however written) is listed for another entity in row "
+                f"{seen_entity[1]}",
                 row=row,
             )
         rows.append({"term": term, "kind": kind, "entity": entity, "row": row})
@@ -184,9 +245,16 @@ def trie_regex(terms: Iterable[str]) -> str:
     return _trie_to_regex(trie)
 
 
+_ATOM = {_SEP: f"[{SEPARATORS}]*"}
+
+
 def _trie_to_regex(node: dict) -> str:
     ends_here = "" in node
-    branches = [re.escape(char) + _trie_to_regex(child) for char, child in node.items() if char]
+    branches = [
+        _ATOM.get(char, re.escape(char)) + _trie_to_regex(child)
+        for char, child in node.items()
+        if char
+    ]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -251,8 +319,12 @@ class Redactor:
                 )
         self.term_kinds = list(dict.fromkeys(terms["kind"]))
         self._placeholder = {
-            term_key(term): ph for term, ph in zip(terms["term"], terms["placeholder"], strict=True)
+            match_key(term): ph
+            for term, ph in zip(terms["term"], terms["placeholder"], strict=True)
         }
+        self._variants = sorted(
+            {v for term in terms["term"] for v in term_variants(term_key(term))}
+        )
         self._kind_of = dict(zip(terms["placeholder"], terms["kind"], strict=True))
         self._regex = self._compile()
         self._numbering = KindNumbering()
@@ -316,13 +388,49 @@ class Redactor:
             pos = end
         return "".join(pieces) + text[pos:] if pieces else text
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of every listed term and pattern value in ``text``."""
+        return [(start, end) for _, start, end, _ in self._matches(text)]
+
+    def mask_error(self, err: InputError) -> InputError:
+        """``err`` with listed terms and pattern values masked in its message (a parser's
+        message may quote the raw file, which holds names)."""
+        return InputError(
+            err.file,
+            self.mask(err.problem),
+            line=err.line,
+            row=err.row,
+            element=None if err.element is None else self.mask(err.element),
+        )
+
+    @contextlib.contextmanager
+    def masking(self) -> Iterator[None]:
+        """Re-raise any :class:`InputError` from the block with :meth:`mask_error`: the one
+        place cleaning's error messages are masked before they are printed or logged."""
+        try:
+            yield
+        except InputError as err:
+            raise self.mask_error(err) from None
+
     def _matches(self, text: str) -> Iterator[tuple[str, int, int, str]]:
-        """(group, start, end, lower-cased match) of every redaction in ``text``."""
+        """(group, start, end, key) of every redaction in ``text``: a term's
+        :func:`match_key`, or the lower-cased pattern match.
+
+        Zero-width characters and soft hyphens (cleaned text has none: normalisation drops
+        them) are taken out before matching and spans mapped back onto ``text``."""
         if self._regex is None:
             return
         low = lowered(text)
+        keep = None
+        if not low.isascii() and _INVISIBLE.search(low):
+            keep = [i for i, c in enumerate(low) if not _INVISIBLE.match(c)]
+            low = _INVISIBLE.sub("", low)
         for match in self._regex.finditer(low):
-            yield match.lastgroup, match.start(), match.end(), match.group()
+            start, end, group = match.start(), match.end(), match.lastgroup
+            key = match_key(match.group()) if group == "TERM" else match.group()
+            if keep is not None:
+                start, end = keep[start], keep[end - 1] + 1
+            yield group, start, end, key
 
     def _compile(self) -> re.Pattern[str] | None:
         parts = [
@@ -330,9 +438,9 @@ class Redactor:
             for kind in _PATTERN_ORDER
             if kind in self.pattern_kinds
         ]
-        if self._placeholder:
-            trie = trie_regex(sorted(self._placeholder))
-            parts.append(rf"(?P<TERM>(?:{trie})(?!\w))")
+        if self._variants:
+            trie = trie_regex(self._variants)
+            parts.append(rf"(?P<TERM>(?:{trie}){_TERM_END})")
         if not parts:
             return None
         # Matching a lower-cased copy of the text case-sensitively is about twice as fast as

@@ -46,7 +46,7 @@ from .codings import (
 )
 from .contracts import CONSENSUS_COLUMNS, check_units, read_units
 from .errors import InputError
-from .io import OutputSet
+from .io import OutputSet, save_workbook
 from .study import read_table
 
 log = logging.getLogger(__name__)
@@ -741,7 +741,7 @@ def run_disagreements(
     book = _disagreements_workbook(table, codebook)
     with OutputSet() as out:
         out.csv(out_csv, formula_safe(table))
-        book.save(out.path(out_xlsx))
+        save_workbook(book, out.path(out_xlsx))  # fixed dates: byte-identical reruns
     log.info("%d disagreements in %d units listed", len(table), table["unit_id"].nunique())
 
 

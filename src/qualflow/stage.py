@@ -36,24 +36,10 @@ def configure_logging(log_file: str | Path | None) -> None:
     root.addHandler(console)
 
 
-def remove_stale_temporaries(outputs: list[str | Path]) -> list[Path]:
-    """Delete temporary files an earlier, killed run of this job left beside its outputs
-    (``.{stem}.*.tmp{suffix}``, see :func:`qualflow.io.atomic_path`); returns them."""
-    stale = []
-    for output in map(Path, outputs):
-        if output.parent.is_dir():
-            stale += output.parent.glob(f".{output.stem}.*.tmp{output.suffix}")
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale
-
-
 def run_stage(smk: Any, stage: Callable[[], None]) -> None:
     """Run ``stage()`` for the Snakemake job ``smk``; on bad input print one line and exit 1."""
     log_file = smk.log[0] if len(smk.log) else None
     configure_logging(log_file)
-    for path in remove_stale_temporaries(list(getattr(smk, "output", []))):
-        logging.getLogger("qualflow").info("removed %s, left by an interrupted run", path)
     try:
         stage()
     except InputError as err:

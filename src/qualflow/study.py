@@ -27,6 +27,8 @@ INTERVIEW_COLUMNS = [
 ]
 SCREENING_COLUMNS = ["staff_id", "status", "reason", "participant_id"]
 SCREENING_STATUSES = ("interviewed", "ineligible", "declined")
+#: Longest plausible interview; a longer duration is a typo (hours for minutes, an extra digit).
+MAX_DURATION_MIN = 600
 
 
 def read_table(path: str | PathLike[str], required: list[str]) -> pd.DataFrame:
@@ -87,6 +89,25 @@ def read_interviews(path: str | PathLike[str]) -> pd.DataFrame:
     frame["participant_id"] = _to_int(frame, "participant_id", path)
     frame["wave"] = _to_int(frame, "wave", path)
     frame["duration_min"] = _to_int(frame, "duration_min", path, allow_empty=True)
+    bad = (frame["duration_min"] <= 0) | (frame["duration_min"] > MAX_DURATION_MIN)
+    if bad.fillna(False).any():
+        i = int(bad.fillna(False).idxmax())
+        raise InputError(
+            path,
+            f"duration_min {frame.at[i, 'duration_min']} is not a plausible interview length "
+            f"(1 to {MAX_DURATION_MIN} minutes)",
+            row=csv_row_number(i),
+        )
+    dates = frame["date"].str.strip()
+    parsed = pd.to_datetime(dates.where(dates != "", None), format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna() & (dates != "")
+    if bad.any():
+        i = int(bad.idxmax())
+        raise InputError(
+            path,
+            f"date {frame.at[i, 'date']!r} is not a date written YYYY-MM-DD",
+            row=csv_row_number(i),
+        )
     recorded = frame["recorded"].str.strip().str.lower()
     bad = ~recorded.isin(["yes", "no"])
     if bad.any():
@@ -137,7 +158,103 @@ def read_screening(path: str | PathLike[str]) -> pd.DataFrame:
             row=csv_row_number(i),
         )
     frame["status"] = status
+    dupes = frame["staff_id"].str.strip().duplicated()
+    if dupes.any():
+        i = int(dupes.idxmax())
+        first = int(
+            frame.index[frame["staff_id"].str.strip() == frame.at[i, "staff_id"].strip()][0]
+        )
+        raise InputError(
+            path,
+            f"staff_id {frame.at[i, 'staff_id']!r} is listed twice (also row "
+            f"{csv_row_number(first)}); each person screened is one row",
+            row=csv_row_number(i),
+        )
+    # checked as whole numbers; the column stays text (empty for people not interviewed)
+    ids = _to_int(frame, "participant_id", path, allow_empty=True)
+    missing = (frame["status"] == "interviewed") & ids.isna()
+    if missing.any():
+        i = int(missing.idxmax())
+        raise InputError(
+            path, "status is interviewed but participant_id is empty", row=csv_row_number(i)
+        )
+    dupes = ids.notna() & ids.duplicated()
+    if dupes.any():
+        i = int(dupes.idxmax())
+        raise InputError(path, f"participant {ids[i]} listed twice", row=csv_row_number(i))
     return frame
+
+
+def check_study(
+    participants_csv: str | PathLike[str],
+    interviews_csv: str | PathLike[str],
+    screening_csv: str | PathLike[str] | None = None,
+) -> None:
+    """Check that the study's tables describe the same people, before anything runs.
+
+    Every participant in ``interviews.csv`` has a row in ``participants.csv`` and the other
+    way round (else Table 1's n and the interview counts disagree); every ``interviewed`` row
+    of ``screening.csv`` names a participant of ``participants.csv``, and every participant
+    was screened (else the flowchart counts someone twice or not at all). Errors name the file
+    and row.
+    """
+    participants = read_participants(participants_csv)
+    interviews = read_interviews(interviews_csv)
+    people = dict(zip(participants["participant_id"], participants.index, strict=True))
+    interviewed = set(interviews["participant_id"])
+    for i, pid in interviews["participant_id"].items():
+        if pid not in people:
+            raise InputError(
+                interviews_csv,
+                f"participant {pid} has interviews but no row in {participants_csv}",
+                row=csv_row_number(i),
+            )
+    for pid, i in people.items():
+        if pid not in interviewed:
+            raise InputError(
+                participants_csv,
+                f"participant {pid} has no interview in {interviews_csv}",
+                row=csv_row_number(i),
+            )
+    if screening_csv is None:
+        return
+    screening = read_screening(screening_csv)
+    screened = screening.loc[screening["status"] == "interviewed", "participant_id"].astype(int)
+    for i, pid in screened.items():
+        if pid not in people:
+            raise InputError(
+                screening_csv,
+                f"participant_id {pid} is not in {participants_csv}",
+                row=csv_row_number(i),
+            )
+    for pid, i in people.items():
+        if pid not in set(screened):
+            raise InputError(
+                participants_csv,
+                f"participant {pid} has no 'interviewed' row in {screening_csv}",
+                row=csv_row_number(i),
+            )
+
+
+def check_config_values(config: dict, source: str | PathLike[str] = "config.yaml") -> None:
+    """Checks across config keys that a schema cannot express: exemplar lengths in order,
+    two different coder files."""
+    exemplars = config.get("exemplars", {})
+    low, high = exemplars.get("min_words"), exemplars.get("max_words")
+    if low is not None and high is not None and low > high:
+        raise InputError(
+            source, f"exemplars.min_words ({low}) is larger than exemplars.max_words ({high})"
+        )
+    coders = config.get("coders", {})
+    seen: dict[Path, str] = {}
+    for name, file in coders.items():
+        other = seen.setdefault(Path(file).resolve(), name)
+        if other != name:
+            raise InputError(
+                source,
+                f"coders {other} and {name} are given the same file {file}; agreement between "
+                "a file and itself is meaningless",
+            )
 
 
 def parse_transcript_id(

@@ -31,7 +31,7 @@ from . import agreement, themes
 from .changes import CHANGES_REPORT_COLUMNS
 from .codebook import MIN_COOCCURRENCE_PAIRS, cooccurrence_pairs  # noqa: F401 (re-exported)
 from .errors import InputError
-from .io import OutputSet
+from .io import OutputSet, formula_restore, is_people_csv
 
 # Columns each result CSV must have (docs/files.md); checked where a notebook reads them.
 RESULT_COLUMNS: dict[str, list[str]] = {
@@ -123,7 +123,7 @@ def read_result(path: str | PathLike[str], kind: str) -> pd.DataFrame:
         raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1)
     for column in text:
         frame[column] = frame[column].fillna("")
-    return frame
+    return formula_restore(frame) if is_people_csv(path) else frame
 
 
 def wave_label_map(wave_labels: Mapping[object, str] | None) -> dict[int, str]:

@@ -22,6 +22,7 @@ together or none.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import logging
@@ -67,6 +68,15 @@ REPORT_COLUMNS = [
 ]
 #: Extra report column after the ``redacted_<KIND>`` counts: lines dropped before the first turn.
 HEADER_COLUMN = "n_header_lines"
+#: Last report column: what looks wrong but may be legitimate ("; "-separated, empty if nothing).
+WARNINGS_COLUMN = "warnings"
+#: The participant's share of a transcript's words outside this range suggests missing speaker
+#: labels (one speaker's words merged into the other's turns); in-depth interviews usually
+#: give the participant 60-90 % of the words.
+PARTICIPANT_SHARE_RANGE = (0.25, 0.98)
+#: A raw transcript larger than this is far longer than any interview (a 3-hour interview is
+#: about 30,000 words, 200 kB); it is cleaned but noted.
+LARGE_TRANSCRIPT_BYTES = 2_000_000
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -735,15 +745,20 @@ def clean_transcript(
     """
     path = Path(path)
     participant_id, _ = parse_transcript_id(transcript_id, path)
-    try:
+    # a parser's message may quote the file: listed names in any message are masked
+    with redactor.masking() if redactor is not None else contextlib.nullcontext():
         document = read_transcript(path)
-    except InputError as err:
-        if redactor is None:
-            raise
-        # a parser's message may quote the file: mask listed names in it
-        raise InputError(err.file, redactor.mask(err.problem), line=err.line) from None
-    parsed = parse_turns(document, speakers, participant_id, redactor)
-    text, units, markers, counts, found = assemble_transcript(parsed, transcript_id, redactor)
+        parsed = parse_turns(document, speakers, participant_id)
+        text, units, markers, counts, found = assemble_transcript(parsed, transcript_id, redactor)
+    if not (units["speaker"] == "participant").any():
+        raise InputError(
+            path,
+            "no participant turns: every turn is the interviewer's; check the speaker labels "
+            "(and `speakers` in config.yaml)",
+        )
+    warnings = transcript_warnings(units, path.stat().st_size)
+    for warning in warnings:
+        logger.warning("%s: %s", path.name, warning)
     kinds = redactor.kinds if redactor is not None else sorted(counts)
     n_timestamps = int((markers["kind"] == "timestamp").sum())
     labels = "; ".join(f"{label}→{role}" for label, role in parsed.labels.items())
@@ -762,8 +777,36 @@ def clean_transcript(
         "redactions": format_redactions(counts, kinds),
         **{f"redacted_{kind}": int(counts.get(kind, 0)) for kind in kinds},
         HEADER_COLUMN: parsed.n_header_lines,
+        WARNINGS_COLUMN: "; ".join(warnings),
     }
-    return CleanTranscript(transcript_id, text, units, markers, report, found)
+    result = CleanTranscript(transcript_id, text, units, markers, report, found)
+    if redactor is not None:
+        from .leakgate import check_clean_transcript
+
+        check_clean_transcript(redactor, result)
+    return result
+
+
+def transcript_warnings(units: pd.DataFrame, size_bytes: int) -> list[str]:
+    """What looks wrong in a cleaned transcript but may be legitimate: an implausible
+    participant share of the words (speaker labels missing?), a transcript larger than any
+    interview."""
+    warnings = []
+    words = int(units["n_words"].sum())
+    if words:
+        share = int(units.loc[units["speaker"] == "participant", "n_words"].sum()) / words
+        low, high = PARTICIPANT_SHARE_RANGE
+        if not low <= share <= high:
+            warnings.append(
+                f"participant has {share:.0%} of the words (expected {low:.0%}-{high:.0%}); "
+                "are speaker labels missing, merging one speaker's words into the other's turns?"
+            )
+    if size_bytes > LARGE_TRANSCRIPT_BYTES:
+        warnings.append(
+            f"file is {size_bytes / 1e6:.1f} MB, larger than any interview transcript "
+            f"({LARGE_TRANSCRIPT_BYTES / 1e6:.0f} MB); is it the right file?"
+        )
+    return warnings
 
 
 def format_redactions(counts: Mapping[str, int], kinds: Sequence[str]) -> str:
@@ -892,7 +935,7 @@ def clean_study(
     values are numbered study-wide in that order, and the few transcripts whose own numbering
     disagrees with it are cleaned again with the study-wide numbering.
     """
-    from .deid import KindNumbering, Redactor
+    from .deid import Redactor
 
     out_dir = Path(out_dir)
     if out_dir.resolve() == Path(transcripts_dir).resolve():
@@ -901,6 +944,23 @@ def clean_study(
     jobs = plan_transcripts(interviews, interviews_csv, transcripts_dir)
     speaker_aliases(speakers)  # fail early on a bad speakers config
     redactor = Redactor.from_csv(redaction_csv, patterns)
+    # Every error from here on passes the one masking point (workers' errors arrive through
+    # clean_transcript, masked there too).
+    with redactor.masking():
+        _clean_all(jobs, speakers, redactor, out_dir, threads, texts_bundle)
+
+
+def _clean_all(
+    jobs: list[TranscriptJob],
+    speakers: dict[str, list[str]],
+    redactor: Redactor,
+    out_dir: Path,
+    threads: int,
+    texts_bundle: Path | None,
+) -> None:
+    """The body of :func:`clean_study`, once inputs are checked and the redactor built."""
+    from .deid import KindNumbering
+
     workers = max(1, min(int(threads), len(jobs)))
     logger.info("cleaning %d transcripts with %d worker(s)", len(jobs), workers)
 
@@ -1005,7 +1065,8 @@ def study_tables(
     )
     kind_columns = [f"redacted_{kind}" for kind in kinds]
     report = pd.DataFrame(
-        [r.report for r in results], columns=[*REPORT_COLUMNS, *kind_columns, HEADER_COLUMN]
+        [r.report for r in results],
+        columns=[*REPORT_COLUMNS, *kind_columns, HEADER_COLUMN, WARNINGS_COLUMN],
     )
     report[kind_columns] = report[kind_columns].fillna(0).astype(int)
     return units[UNIT_COLUMNS], markers[MARKER_COLUMNS], report

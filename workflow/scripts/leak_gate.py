@@ -1,0 +1,13 @@
+from qualflow.leakgate import run_leak_gate
+from qualflow.stage import run_stage
+
+run_stage(
+    snakemake,
+    lambda: run_leak_gate(
+        redaction_csv=snakemake.input.redaction,
+        patterns=list(snakemake.params.patterns),
+        roots=["results", "logs"],
+        report=snakemake.output[0],
+        exclude=list(snakemake.log),
+    ),
+)
