@@ -284,3 +284,12 @@ def test_unknown_speaker_label_stops_cleaning_naming_file_and_line(tmp_path):
     assert "50002_1.txt, line" in output
     assert "speakers" in output  # points at the config key to extend
     assert not (folder / "results/clean/units.csv").exists()
+
+
+def test_two_fresh_runs_in_different_folders_are_byte_identical(study, tmp_path):
+    """Same inputs, same bytes: every file under results/ (workbooks, notebooks, HTML, PDFs)."""
+    other = copy_study(tmp_path / "again")
+    snakemake(other, "--cores", "2")
+    first, second = tree_digest(study / "results"), tree_digest(other / "results")
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
