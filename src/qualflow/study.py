@@ -245,16 +245,18 @@ def check_config_values(config: dict, source: str | PathLike[str] = "config.yaml
         raise InputError(
             source, f"exemplars.min_words ({low}) is larger than exemplars.max_words ({high})"
         )
-    coders = config.get("coders", {})
+    from .qdpx import coder_files  # a coder's entry: a path, {file, qda_user}, or a list
+
     seen: dict[Path, str] = {}
-    for name, file in coders.items():
-        other = seen.setdefault(Path(file).resolve(), name)
-        if other != name:
-            raise InputError(
-                source,
-                f"coders {other} and {name} are given the same file {file}; agreement between "
-                "a file and itself is meaningless",
-            )
+    for name, entry in config.get("coders", {}).items():
+        for file, _ in coder_files(entry, name):
+            other = seen.setdefault(Path(file).resolve(), name)
+            if other != name:
+                raise InputError(
+                    source,
+                    f"coders {other} and {name} are given the same file {file}; agreement "
+                    "between a file and itself is meaningless",
+                )
 
 
 def parse_transcript_id(
