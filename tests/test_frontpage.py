@@ -38,11 +38,11 @@ CODER_STATUS = "kind,count,detail\nrows_read,10,\nduplicate,2,\nspans_without_un
 @pytest.fixture
 def study(tmp_path: Path) -> Path:
     shutil.copytree(DEMO, tmp_path, dirs_exist_ok=True)
-    (tmp_path / "results/reconciliation").mkdir(parents=True)
+    (tmp_path / "results/reconciliation").mkdir(parents=True, exist_ok=True)
     (tmp_path / "results/reconciliation/status.csv").write_text(STATUS, encoding="utf-8")
-    (tmp_path / "results/consensus").mkdir()
+    (tmp_path / "results/consensus").mkdir(exist_ok=True)
     (tmp_path / "results/consensus/codings.csv").write_text(CONSENSUS, encoding="utf-8")
-    (tmp_path / "results/codings").mkdir()
+    (tmp_path / "results/codings").mkdir(exist_ok=True)
     (tmp_path / "results/codings/coder_a_status.csv").write_text(CODER_STATUS, encoding="utf-8")
     for name in ("results/figures/agreement_forest.png", "results/tables/table1.csv"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
