@@ -9,7 +9,6 @@ and Word, all at once and atomically.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import re
 import zipfile
@@ -82,7 +81,7 @@ _CHANGE_VERBS = {
 
 
 def changes_sentence(changes: pd.DataFrame) -> str:
-    """The codebook changes in force, one clause each, with what they touched (escaped)."""
+    """The codebook changes in force, one clause each, with what they touched."""
     if changes.empty:
         return "No codebook changes are in force: every code is compared as the coders used it."
     clauses = []
@@ -95,8 +94,8 @@ def changes_sentence(changes: pd.DataFrame) -> str:
         why = f" ({first['why']})" if first["why"] else ""
         touched = ", ".join(f"{r.applies_to} {fmt_count(r.count)}" for r in rows.itertuples())
         clauses.append(f"({number}) {when}{what}{why} — {touched}")
-    text = f"{fmt_count(len(clauses))} codebook change(s) are in force: " + "; ".join(clauses) + "."
-    return html.escape(text, quote=False)
+    # Returned as Markdown; the notebooks' display extension escapes data (qualflow.display).
+    return f"{fmt_count(len(clauses))} codebook change(s) are in force: " + "; ".join(clauses) + "."
 
 
 # --------------------------------------------------------------------------- reading
