@@ -54,7 +54,7 @@ report: setup        ## self-contained HTML report of every figure and table
 	$(BIN)/snakemake --report results/report.html
 
 lock: setup          ## clean the transcripts and record the texts coders get (data/text_lock.csv)
-	$(BIN)/snakemake --cores $(CORES) results/clean/units.csv
+	$(BIN)/snakemake --cores $(CORES) clean_texts
 	$(BIN)/qualflow lock
 
 dryrun: setup

@@ -182,7 +182,8 @@ def _hostile_study(folder: Path) -> Path:
     text = text.replace("label: Supportive figures", hostile)
     book.write_text(text, encoding="utf-8")
     people = folder / "data/participants.csv"
-    rows = people.read_text(encoding="utf-8").replace(",Chinese,", ",<script>alert(3)</script>,", 1)
+    # every Chinese participant, so that Table 1 does not pool the value away (min_cell)
+    rows = people.read_text(encoding="utf-8").replace(",Chinese,", ",<script>alert(3)</script>,")
     people.write_text(rows, encoding="utf-8")
     return folder
 

@@ -321,7 +321,8 @@ def test_only_the_challenge_prompt_matches_the_primacy_pattern(units):
     config = ROOT / "config.yaml"
     pattern = dlg.PROMPT_PATTERN
     if config.exists():
-        pattern = re.compile(yaml.safe_load(config.read_text())["themes"]["primacy_prompt"])
+        prompt = yaml.safe_load(config.read_text())["themes"]["primacy_prompt"]
+        pattern = re.compile(prompt["barriers"] if isinstance(prompt, dict) else prompt)
     matches = units["text"].map(lambda text: pattern.search(text) is not None)
     asked = units[(units["speaker"] == "interviewer") & matches]
     assert sorted(asked["transcript_id"]) == sorted(units["transcript_id"].unique())
@@ -448,7 +449,8 @@ def test_kappa_per_code_spans_the_intended_range(data, units, codings):
     off_target = {c: round(k, 2) for c, k in kappas.items() if abs(k - sim.TARGET_KAPPA[c]) > 0.1}
     assert off_target == {}
     values = sorted(kappas.values())
-    assert values[0] >= 0.45 and values[-1] <= 0.97
+    # within the calibration tolerance of the lowest target (0.1, as off_target above)
+    assert values[0] >= min(sim.TARGET_KAPPA.values()) - 0.1 and values[-1] <= 0.97
     assert 2 <= sum(v < 0.6 for v in values) <= 6
     assert sum(0.6 <= v <= 0.9 for v in values) >= 0.6 * len(values)
 

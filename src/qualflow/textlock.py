@@ -83,12 +83,21 @@ def write_lock(
     if unknown:
         raise InputError(lock_csv, f"cannot relock {', '.join(unknown)}: not in units.csv")
     todo = [t for t in pd.unique(units["transcript_id"]) if t not in locked or t in relock]
-    texts = {t: (clean_dir / f"{t}.txt").read_text(encoding="utf-8") for t in todo}
+    texts = {t: _cleaned_text(clean_dir / f"{t}.txt") for t in todo}
     kept = old[~old["transcript_id"].isin(texts)]
     rows = pd.concat([kept, lock_rows(units, texts)], ignore_index=True)
     rows = rows.sort_values(["transcript_id", "turn"], kind="mergesort")
     write_csv(lock_csv, rows[LOCK_COLUMNS])
     return sorted(set(todo) - locked), sorted(set(todo) & locked)
+
+
+def _cleaned_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            path, "cleaned transcript not found: run `snakemake clean_texts` (make lock)"
+        ) from None
 
 
 def read_lock(path: str | PathLike[str]) -> pd.DataFrame:
