@@ -1266,12 +1266,43 @@ def import_coder(
 
     ``codebook_yaml`` is the codebook file or its structure (:func:`codebook_structure`);
     ``text_lock`` the study's record of the texts coders were given (required when given)."""
-    codebook = load_codebook(codebook_yaml)
-    history = load_history(codebook_yaml, codebook)
-    units = read_units(units_csv)
     paths = [Path(source)] if isinstance(source, str | PathLike) else [Path(p) for p in source]
-    anchoring = anchor(read_study_lock(text_lock, units, paths), units)
-    result = read_coder(
+    result = read_study_coder(
+        paths,
+        coder,
+        codebook_yaml,
+        units_csv,
+        clean_dir,
+        text_lock,
+        min_overlap=min_overlap,
+        coders=coders,
+        end_position=end_position,
+    )
+    with OutputSet() as out:
+        out.csv(out_csv, result.codings)
+        out.csv(out_status, result.status)
+        if out_anchoring is not None:
+            out.csv(out_anchoring, result.anchoring)
+
+
+def read_study_coder(
+    paths: Sequence[Path],
+    coder: str,
+    codebook_yaml: CodebookSource,
+    units_csv: Path,
+    clean_dir: Path,
+    text_lock: Path | None,
+    min_overlap: int = 1,
+    coders: Mapping[str, str] | Sequence[str] | None = None,
+    *,
+    end_position: str = "auto",
+    pending_recode: str = "error",
+) -> CoderImport:
+    """:func:`read_coder` for a study on disk: its codebook (file or structure) with the
+    change log, units.csv and the text lock."""
+    codebook = load_codebook(codebook_yaml)
+    units = read_units(units_csv)
+    return read_coder(
         paths,
         coder,
         codebook,
@@ -1280,14 +1311,10 @@ def import_coder(
         min_overlap=min_overlap,
         coders=coders,
         end_position=end_position,
-        history=history,
-        anchoring=anchoring,
+        history=load_history(codebook_yaml, codebook),
+        anchoring=anchor(read_study_lock(text_lock, units, paths), units),
+        pending_recode=pending_recode,
     )
-    with OutputSet() as out:
-        out.csv(out_csv, result.codings)
-        out.csv(out_status, result.status)
-        if out_anchoring is not None:
-            out.csv(out_anchoring, result.anchoring)
 
 
 def read_study_lock(text_lock: Path | None, units: pd.DataFrame, paths) -> pd.DataFrame | None:

@@ -25,15 +25,13 @@ from .codings import (
     SHEET_NAME,
     _write_header,
     add_codebook_sheet,
-    read_coder,
-    read_study_lock,
+    read_study_coder,
     set_text_cell,
     sort_by_unit,
 )
 from .contracts import read_units
 from .io import OutputSet
 from .reconcile import apply_changes_to_resolutions, read_resolutions
-from .textlock import anchor
 
 log = logging.getLogger(__name__)
 
@@ -139,19 +137,16 @@ def run_codebook_changes(
     units = read_units(units_csv)
     counts, recode = {}, {}
     for coder, files in coder_files.items():
-        paths = [Path(f) for f in files]
-        anchoring = anchor(read_study_lock(text_lock, units, paths), units)
-        result = read_coder(
-            paths,
+        result = read_study_coder(
+            [Path(f) for f in files],
             coder,
-            codebook,
-            units,
-            Path(clean_dir),
+            codebook_yaml,
+            units_csv,
+            clean_dir,
+            text_lock,
             min_overlap=min_overlap,
             coders=coders,
             end_position=end_position,
-            history=history,
-            anchoring=anchoring,
             pending_recode="collect",
         )
         counts[coder], recode[coder] = result.change_counts, result.recode
