@@ -27,7 +27,15 @@ import sklearn
 from sklearn.metrics import cohen_kappa_score
 from tabulate import tabulate
 
-from qualflow import agreement
+from qualflow.agreement.bootstrap import (
+    bootstrap_draws,
+    draws_to_weights,
+    percentile_interval,
+    resampled_counts,
+)
+from qualflow.agreement.counts import per_transcript_counts
+from qualflow.agreement.report import agreement_report
+from qualflow.agreement.statistics import cohen_kappa
 from qualflow.io import write_text
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out" / "agreement.json"
@@ -126,12 +134,12 @@ def vectorised(study: Study, draws: np.ndarray) -> tuple[np.ndarray, dict[str, f
     t0 = time.perf_counter()
     code_a, unit_a = np.nonzero(study.applied_a)
     code_b, unit_b = np.nonzero(study.applied_b)
-    counts = agreement.per_transcript_counts(
+    counts = per_transcript_counts(
         study.unit_transcript, n_transcripts, n_codes, (unit_a, code_a), (unit_b, code_b)
     )
     t1 = time.perf_counter()
-    weights = agreement.draws_to_weights(draws, n_transcripts)
-    kappa = agreement.cohen_kappa(agreement.resampled_counts(counts, weights))
+    weights = draws_to_weights(draws, n_transcripts)
+    kappa = cohen_kappa(resampled_counts(counts, weights))
     t2 = time.perf_counter()
     return kappa, {"counts_seconds": t1 - t0, "bootstrap_seconds": t2 - t1}
 
@@ -160,7 +168,7 @@ def run(
     study = simulate(codes, units, transcripts, seed)
 
     t0 = time.perf_counter()
-    report = agreement.agreement_report(
+    report = agreement_report(
         study.codings_a,
         study.codings_b,
         study.units,
@@ -172,7 +180,7 @@ def run(
     report_seconds = time.perf_counter() - t0
 
     # agreement_report's first draws from default_rng(seed) are these same transcript draws.
-    draws = agreement.bootstrap_draws(transcripts, replicates, np.random.default_rng(seed))
+    draws = bootstrap_draws(transcripts, replicates, np.random.default_rng(seed))
     kappa, steps = vectorised(study, draws)
     slow, naive_seconds = naive(study, draws, budget)
     done = slow.shape[0]
@@ -187,7 +195,7 @@ def run(
     # per-code intervals must come from exactly these draws.
     report_matches = None
     if report["double_coded"]["double_coded"].all():
-        low, high, _ = agreement.percentile_interval(kappa, 0.95)
+        low, high, _ = percentile_interval(kappa, 0.95)
         by_code = report["by_code"]
         report_matches = bool(
             np.allclose(by_code["boot_ci_low"], low, rtol=0, atol=1e-12, equal_nan=True)

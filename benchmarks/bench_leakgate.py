@@ -1,6 +1,6 @@
-"""Cost of the leak gate (qualflow.leakgate): the end-of-run scan of results/ and logs/.
+"""Cost of the leak gate (qualflow.clean.leakgate): the end-of-run scan of results/ and logs/.
 
-Times :func:`qualflow.leakgate.leak_gate` over a finished run folder (the demo pipeline, or
+Times :func:`qualflow.clean.leakgate.leak_gate` over a finished run folder (the demo pipeline, or
 the synthetic study at a scale), and the cleaning-stage rescan alone (one more pass of the
 matcher over every cleaned text). Usage:
 
@@ -21,8 +21,8 @@ import yaml
 
 def bench_run_folder(run: Path) -> dict:
     """Seconds to scan every file under ``run``/results and ``run``/logs, as the rule does."""
-    from qualflow.deid import Redactor
-    from qualflow.leakgate import files_under, leak_gate
+    from qualflow.clean.deid import Redactor
+    from qualflow.clean.leakgate import files_under, leak_gate
 
     config = yaml.safe_load((run / "config.yaml").read_text())
     redaction = run / config["data"]["redaction"]
@@ -42,7 +42,7 @@ def bench_run_folder(run: Path) -> dict:
 
 def bench_clean_rescan(clean_dir: Path, redaction: Path, patterns: list[str]) -> dict:
     """Seconds for the cleaning stage's own rescan: the matcher over every cleaned text."""
-    from qualflow.deid import Redactor
+    from qualflow.clean.deid import Redactor
 
     redactor = Redactor.from_csv(redaction, patterns)
     texts = [p.read_text(encoding="utf-8") for p in sorted(clean_dir.glob("*.txt"))]

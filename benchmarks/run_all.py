@@ -44,7 +44,7 @@ def study_at_scale(scale: int, root: Path) -> Path:
 def bench_cleaning(scales: list[int], root: Path, threads: int) -> list[dict]:
     from bench_leakgate import bench_clean_rescan
 
-    from qualflow.transcripts import clean_study
+    from qualflow.clean.run import clean_study
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     rows = []
@@ -97,7 +97,7 @@ rule one:
 # the cleaning module (the work itself is measured in the batch timing above).
 JOB = (
     "from pathlib import Path\n"
-    "import qualflow.transcripts  # noqa: F401  (imports pandas, as a real cleaning job would)\n"
+    "import qualflow.clean.run  # noqa: F401  (imports pandas, as a real cleaning job would)\n"
     "Path(snakemake.output[0]).write_text('x')\n"
 )
 

@@ -18,8 +18,36 @@ from irrCAC.raw import CAC
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from qualflow import agreement as ag
-from qualflow.codebook import load_codebook
+from qualflow.agreement.bootstrap import (
+    bootstrap_draws,
+    cluster_bootstrap_counts,
+    draws_to_weights,
+    percentile_interval,
+    resampled_counts,
+)
+from qualflow.agreement.counts import per_transcript_counts, transcript_level_counts
+from qualflow.agreement.reconciliation import reconciliation_summary
+from qualflow.agreement.report import SUMMARY_STATISTICS, agreement_report, presence_counts
+from qualflow.agreement.run import OUTPUT_FILES, compare_intervals, run_agreement
+from qualflow.agreement.statistics import (
+    UNINFORMATIVE,
+    cluster_robust_kappa_se,
+    cohen_kappa,
+    concatenated_kappa,
+    degenerate_margins,
+    gwet_ac1,
+    kappa_standard_error,
+    kappa_table,
+    krippendorff_alpha,
+    landis_koch_band,
+    mean_kappa,
+    median_kappa,
+    nan_quantile,
+    no_variation,
+    pooled_kappa,
+)
+from qualflow.codebook.read import load_codebook
+from qualflow.contracts import BY_CODE_COLUMNS, DOUBLE_CODED_COLUMNS
 from qualflow.errors import InputError
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -164,11 +192,11 @@ def statsmodels_kappa(table: np.ndarray):
 
 def test_kappa_and_se_match_statsmodels_and_sklearn_on_random_tables():
     tables = random_tables(seed=1, k=400)
-    kappa = ag.cohen_kappa(tables)
-    se = ag.kappa_standard_error(tables)
-    defined = ~ag.no_variation(tables)
+    kappa = cohen_kappa(tables)
+    se = kappa_standard_error(tables)
+    defined = ~no_variation(tables)
     assert defined.sum() > 350  # the comparison covers most tables
-    assert (ag.degenerate_margins(tables) & defined).any()  # ... including a constant coder
+    assert (degenerate_margins(tables) & defined).any()  # ... including a constant coder
     for table, k, s in zip(tables[defined], kappa[defined], se[defined], strict=True):
         result = statsmodels_kappa(table)
         a, b = vectors(table)
@@ -185,7 +213,7 @@ def test_kappa_and_se_match_statsmodels_and_sklearn_on_random_tables():
     ids=["A every unit", "A no unit", "A all B none", "B every unit", "B no unit"],
 )
 def test_one_constant_coder_gives_kappa_zero_like_statsmodels_sklearn_and_irrcac(table):
-    row = ag.kappa_table(np.array([table]), coder_names=("ann", "ben")).iloc[0]
+    row = kappa_table(np.array([table]), coder_names=("ann", "ben")).iloc[0]
     a, b = vectors(np.array(table))
     assert row["kappa"] == 0.0 == cohen_kappa_score(a, b)
     assert statsmodels_kappa(table).kappa == pytest.approx(0.0, abs=TOL)
@@ -195,12 +223,12 @@ def test_one_constant_coder_gives_kappa_zero_like_statsmodels_sklearn_and_irrcac
     assert row["kappa_se"] == 0.0 and row["kappa_ci_low"] == row["kappa_ci_high"] == 0.0
     assert "p_o = p_e, so kappa = 0" in row["note"] and row["band"] == "slight"
     # the other statistics stay: there is something to agree on
-    assert not row[list(ag.UNINFORMATIVE)].isna().all()
+    assert not row[list(UNINFORMATIVE)].isna().all()
 
 
 def test_published_kappa_example():
     # 2×2 table [[20, 5], [10, 15]]: kappa 0.4, large-sample SE 0.126996.
-    row = ag.kappa_table(np.array([[20, 5, 10, 15]])).iloc[0]
+    row = kappa_table(np.array([[20, 5, 10, 15]])).iloc[0]
     assert row["kappa"] == pytest.approx(0.4, abs=TOL)
     assert abs(row["kappa_se"] - 0.126996) < 1e-6
     z = 1.959963984540054
@@ -217,7 +245,7 @@ def test_published_kappa_example():
 
 def test_alpha_matches_krippendorff_package_on_random_tables():
     tables = random_tables(seed=2, k=200)
-    alpha = ag.krippendorff_alpha(tables)
+    alpha = krippendorff_alpha(tables)
     for table, value in zip(tables, alpha, strict=True):
         a, b = vectors(table)
         if len(set(a) | set(b)) < 2:  # one value only: the package refuses, we give NaN
@@ -235,13 +263,13 @@ def test_alpha_published_binary_example():
     b = np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0])
     table = [np.sum((a == 1) & (b == 1)), np.sum((a == 1) & (b == 0))]
     table += [np.sum((a == 0) & (b == 1)), np.sum((a == 0) & (b == 0))]
-    value = float(ag.krippendorff_alpha(np.array(table)))
+    value = float(krippendorff_alpha(np.array(table)))
     assert round(value, 3) == 0.095
     assert value == pytest.approx(1 - 19 * 4 / (14 * 6), abs=TOL)
     # The vectors quoted in the brief (1 1 0 0 0 0 0 0 0 0 / 0 1 1 0 0 1 0 0 0 0) have
     # o01 = 3, n0 = 15, n1 = 5 and so alpha = 1 - 19*3/75 = 0.24, not 0.095.
     quoted = np.array([[1, 1, 2, 6]])  # both, a_only, b_only, neither
-    assert float(ag.krippendorff_alpha(quoted)[0]) == pytest.approx(1 - 19 * 3 / 75, abs=TOL)
+    assert float(krippendorff_alpha(quoted)[0]) == pytest.approx(1 - 19 * 3 / 75, abs=TOL)
     qa, qb = vectors(quoted[0])
     assert krippendorff.alpha(reliability_data=[qa, qb], level_of_measurement="nominal") == (
         pytest.approx(0.24, abs=TOL)
@@ -250,7 +278,7 @@ def test_alpha_published_binary_example():
 
 def test_ac1_matches_irrcac_on_random_tables():
     tables = random_tables(seed=3, k=60)
-    ac1 = ag.gwet_ac1(tables)
+    ac1 = gwet_ac1(tables)
     for table, value in zip(tables, ac1, strict=True):
         a, b = vectors(table)
         result = CAC(pd.DataFrame({"a": a, "b": b}), categories=[0, 1], digits=15).gwet()
@@ -268,8 +296,8 @@ def test_ac1_high_agreement_paradox_example_by_exact_arithmetic():
     expected_ac1 = (p_o - p_e) / (1 - p_e)
     k_pe = Fraction(123, 125) * Fraction(120, 125) + Fraction(2, 125) * Fraction(5, 125)
     expected_kappa = (p_o - k_pe) / (1 - k_pe)
-    assert float(ag.gwet_ac1(table)) == pytest.approx(float(expected_ac1), abs=TOL)
-    assert float(ag.cohen_kappa(table)) == pytest.approx(float(expected_kappa), abs=TOL)
+    assert float(gwet_ac1(table)) == pytest.approx(float(expected_ac1), abs=TOL)
+    assert float(cohen_kappa(table)) == pytest.approx(float(expected_kappa), abs=TOL)
     assert round(float(expected_ac1), 4) == 0.9408 and round(float(expected_kappa), 4) == -0.0234
     a, b = vectors(table)
     irr = CAC(pd.DataFrame({"a": a, "b": b}), categories=[0, 1], digits=15).gwet()
@@ -278,7 +306,7 @@ def test_ac1_high_agreement_paradox_example_by_exact_arithmetic():
 
 def test_landis_koch_bands():
     kappa = np.array([-0.1, 0.0, 0.2, 0.21, 0.4, 0.6, 0.8, 0.81, 1.0, np.nan])
-    assert list(ag.landis_koch_band(kappa)) == [
+    assert list(landis_koch_band(kappa)) == [
         "poor",
         "slight",
         "slight",
@@ -297,19 +325,19 @@ def test_pooled_concatenated_mean_median_against_hand_computation():
     p_o = [(a + d) / 50 for a, _, _, d in tables]
     p_e = [((a + b) * (a + c) + (c + d) * (b + d)) / 2500 for a, b, c, d in tables]
     hand = (np.mean(p_o) - np.mean(p_e)) / (1 - np.mean(p_e))
-    assert float(ag.pooled_kappa(tables)) == pytest.approx(hand, abs=TOL)
+    assert float(pooled_kappa(tables)) == pytest.approx(hand, abs=TOL)
     # A code neither coder used adds 1 to both means and leaves pooled kappa unchanged.
-    assert float(ag.pooled_kappa(tables[[0, 1, 3]])) == pytest.approx(hand, abs=TOL)
+    assert float(pooled_kappa(tables[[0, 1, 3]])) == pytest.approx(hand, abs=TOL)
     stacked = tables.sum(axis=0)
-    assert float(ag.concatenated_kappa(tables)) == pytest.approx(
+    assert float(concatenated_kappa(tables)) == pytest.approx(
         cohens_kappa(as_matrix(stacked)).kappa, abs=TOL
     )
     defined = [cohens_kappa(as_matrix(t)).kappa for t in tables[[0, 1, 3]]]
-    assert float(ag.mean_kappa(tables)) == pytest.approx(np.mean(defined), abs=TOL)
-    assert float(ag.median_kappa(tables)) == pytest.approx(np.median(defined), abs=TOL)
+    assert float(mean_kappa(tables)) == pytest.approx(np.mean(defined), abs=TOL)
+    assert float(median_kappa(tables)) == pytest.approx(np.median(defined), abs=TOL)
     # Vectorised over replicates: (R, C, 4) → (R,)
     stack = np.stack([tables, tables[::-1]])
-    assert np.allclose(ag.pooled_kappa(stack), [hand, hand], atol=TOL)
+    assert np.allclose(pooled_kappa(stack), [hand, hand], atol=TOL)
 
 
 def test_undefined_cases_give_nan_and_a_note_without_warnings():
@@ -324,7 +352,7 @@ def test_undefined_cases_give_nan_and_a_note_without_warnings():
             [5, 2, 3, 20],  # an ordinary code
         ]
     )
-    table = ag.kappa_table(tables, coder_names=("ann", "ben"))
+    table = kappa_table(tables, coder_names=("ann", "ben"))
     assert table["kappa"].isna().tolist() == [True, True, False, False, False, True, False]
     assert table["kappa_se"].isna().tolist() == [True, True, False, False, False, True, False]
     assert table.loc[[2, 3, 4], "kappa"].tolist() == [0.0, 0.0, 0.0]
@@ -333,7 +361,7 @@ def test_undefined_cases_give_nan_and_a_note_without_warnings():
     assert np.isnan(table.at[0, "alpha"]) and np.isnan(table.at[0, "ppos"])
     # no silent perfect agreement: nothing that would read 1.0 for an unused code
     for i in (0, 1, 5):
-        assert table.loc[i, list(ag.UNINFORMATIVE)].isna().all(), i
+        assert table.loc[i, list(UNINFORMATIVE)].isna().all(), i
     assert "uninformative" in notes[0] and "uninformative" in notes[1]
     assert notes[1].startswith("both coders applied the code to every unit")
     assert np.isnan(table.at[1, "pneg"]) and np.isnan(table.at[1, "alpha"])
@@ -353,7 +381,7 @@ def test_nan_quantile_matches_numpy():
     values[rng.random(values.shape) < 0.2] = np.nan
     values[:, 3] = np.nan
     for q in (0.025, 0.5, 0.975):
-        ours = ag.nan_quantile(values, q, axis=0)
+        ours = nan_quantile(values, q, axis=0)
         with pytest.warns(RuntimeWarning):
             expected = np.nanpercentile(values, 100 * q, axis=0)
         assert np.allclose(ours, expected, atol=1e-12, equal_nan=True)
@@ -371,13 +399,13 @@ def test_per_transcript_counts_match_dense_tally():
     ub, cb = np.nonzero(dense_b)
     # duplicated coding rows count once
     applied_a = (np.concatenate([ua, ua[:10]]), np.concatenate([ca, ca[:10]]))
-    counts = ag.per_transcript_counts(unit_transcript, 6, 4, applied_a, (ub, cb))
+    counts = per_transcript_counts(unit_transcript, 6, 4, applied_a, (ub, cb))
     for t in range(6):
         rows = unit_transcript == t
         a, b = dense_a[rows], dense_b[rows]
         expected = np.stack([(a & b).sum(0), (a & ~b).sum(0), (~a & b).sum(0), (~a & ~b).sum(0)], 1)
         assert np.array_equal(counts[t], expected)
-    level = ag.transcript_level_counts(counts)
+    level = transcript_level_counts(counts)
     assert np.array_equal(level.sum(axis=(0, 2)), np.full(4, 6))
     a_any = (counts[..., 0] + counts[..., 1]) > 0
     b_any = (counts[..., 0] + counts[..., 2]) > 0
@@ -391,12 +419,10 @@ def test_vectorised_replicate_equals_sklearn_on_the_same_resampled_rows():
     unit_transcript = np.repeat(np.arange(12), sizes)
     dense_a = rng.random((unit_transcript.size, 5)) < 0.3
     dense_b = np.where(rng.random(dense_a.shape) < 0.8, dense_a, rng.random(dense_a.shape) < 0.3)
-    counts = ag.per_transcript_counts(
-        unit_transcript, 12, 5, np.nonzero(dense_a), np.nonzero(dense_b)
-    )
-    draws = ag.bootstrap_draws(12, 25, np.random.default_rng(99))
-    boot = ag.resampled_counts(counts, ag.draws_to_weights(draws, 12))
-    kappa = ag.cohen_kappa(boot)
+    counts = per_transcript_counts(unit_transcript, 12, 5, np.nonzero(dense_a), np.nonzero(dense_b))
+    draws = bootstrap_draws(12, 25, np.random.default_rng(99))
+    boot = resampled_counts(counts, draws_to_weights(draws, 12))
+    kappa = cohen_kappa(boot)
     # transcripts, not turns, are resampled: n varies between replicates
     assert len(set(boot[:, 0].sum(axis=-1))) > 1
     for r, drawn in enumerate(draws):
@@ -405,17 +431,17 @@ def test_vectorised_replicate_equals_sklearn_on_the_same_resampled_rows():
             expected = cohen_kappa_score(dense_a[rows, c], dense_b[rows, c])
             assert abs(kappa[r, c] - expected) < TOL
     # cluster_bootstrap_counts draws the same way from the same seed
-    again = ag.cluster_bootstrap_counts(counts, 25, np.random.default_rng(99))
+    again = cluster_bootstrap_counts(counts, 25, np.random.default_rng(99))
     assert np.array_equal(again, boot)
 
 
 def test_bootstrap_is_deterministic_and_contains_the_estimate():
     units, a, b, codebook = make_study()
-    first = ag.agreement_report(a, b, units, codebook, replicates=300, seed=11)
-    second = ag.agreement_report(a, b, units, codebook, replicates=300, seed=11)
+    first = agreement_report(a, b, units, codebook, replicates=300, seed=11)
+    second = agreement_report(a, b, units, codebook, replicates=300, seed=11)
     for key in first:
         pd.testing.assert_frame_equal(first[key], second[key])
-    other = ag.agreement_report(a, b, units, codebook, replicates=300, seed=12)
+    other = agreement_report(a, b, units, codebook, replicates=300, seed=12)
     assert not np.allclose(first["by_code"]["boot_ci_low"], other["by_code"]["boot_ci_low"])
     by_code = first["by_code"]
     assert by_code["kappa"].notna().all()
@@ -430,7 +456,7 @@ def test_bootstrap_is_deterministic_and_contains_the_estimate():
 
 def test_bootstrap_interval_collapses_with_one_transcript():
     units, a, b, codebook = make_study(n_participants=1, waves=(1,))
-    report = ag.agreement_report(a, b, units, codebook, replicates=200, seed=3)
+    report = agreement_report(a, b, units, codebook, replicates=200, seed=3)
     by_code = report["by_code"].dropna(subset=["kappa"])
     assert len(by_code) > 0
     assert np.allclose(by_code["boot_ci_low"], by_code["kappa"], atol=TOL)
@@ -440,7 +466,7 @@ def test_bootstrap_interval_collapses_with_one_transcript():
 
 def test_report_boot_interval_uses_the_cluster_bootstrap_of_the_seed():
     units, a, b, codebook = make_study(n_participants=4, waves=(1, 2))
-    report = ag.agreement_report(
+    report = agreement_report(
         a, b, units, codebook, replicates=150, seed=5, ci_level=0.9, cluster="transcript"
     )
     scope = units[units["speaker"] == "participant"]
@@ -454,9 +480,9 @@ def test_report_boot_interval_uses_the_cluster_bootstrap_of_the_seed():
         f = frame[keep]
         return row.get_indexer(f["unit_id"]), code.get_indexer(f["code"])
 
-    counts = ag.per_transcript_counts(unit_transcript, len(transcripts), 5, applied(a), applied(b))
-    boot = ag.cluster_bootstrap_counts(counts, 150, np.random.default_rng(5))
-    low, high, _ = ag.percentile_interval(ag.cohen_kappa(boot), 0.9)
+    counts = per_transcript_counts(unit_transcript, len(transcripts), 5, applied(a), applied(b))
+    boot = cluster_bootstrap_counts(counts, 150, np.random.default_rng(5))
+    low, high, _ = percentile_interval(cohen_kappa(boot), 0.9)
     assert np.allclose(report["by_code"]["boot_ci_low"], low, atol=TOL)
     assert np.allclose(report["by_code"]["boot_ci_high"], high, atol=TOL)
     z = 1.6448536269514722
@@ -491,9 +517,9 @@ def test_report_restricted_to_double_coded_transcripts_and_speakers():
             ("50002_1:6", "staff_stigma"),  # duplicate row counts once
         ],
     )
-    report = ag.agreement_report(a, b, units, codebook, replicates=50, seed=1)
+    report = agreement_report(a, b, units, codebook, replicates=50, seed=1)
     double = report["double_coded"]
-    assert list(double.columns) == ag.DOUBLE_CODED_COLUMNS
+    assert list(double.columns) == DOUBLE_CODED_COLUMNS
     assert double["transcript_id"].tolist() == ["50001_1", "50002_1", "50003_2"]
     assert double["double_coded"].tolist() == [True, True, False]
     assert double["coded_by_a"].tolist() == [True, True, True]
@@ -519,7 +545,7 @@ def test_report_restricted_to_double_coded_transcripts_and_speakers():
     ]
     assert "coder_a applied the code to no transcript" in by_t.loc["role_clarity", "note"]
     # interviewer turns count once asked for
-    both = ag.agreement_report(
+    both = agreement_report(
         a, b, units, codebook, speakers=("participant", "interviewer"), replicates=0
     )["by_code"].set_index("code")
     assert (both["n_units"] == 12).all()
@@ -532,7 +558,7 @@ def test_report_with_no_double_coded_transcript_is_all_nan_with_notes():
     codebook = make_codebook()
     a = coding_rows("coder_a", [("50001_1:2", "peer_trust")])
     b = coding_rows("coder_b", [("50002_1:2", "peer_trust")])
-    report = ag.agreement_report(a, b, units, codebook, replicates=20)
+    report = agreement_report(a, b, units, codebook, replicates=20)
     by_code = report["by_code"]
     assert (by_code["n_units"] == 0).all()
     assert by_code["kappa"].isna().all() and by_code["percent_agreement"].isna().all()
@@ -552,7 +578,7 @@ def test_report_rows_and_columns_follow_the_file_contract():
         return re.findall(r"`([^`]+)`", re.sub(r"\([^)]*\)", "", cell))
 
     units, a, b, codebook = make_study(n_participants=3)
-    report = ag.agreement_report(a, b, units, codebook, replicates=30)
+    report = agreement_report(a, b, units, codebook, replicates=30)
     assert list(report["by_code"].columns) == documented("agreement_by_code.csv")
     assert list(report["by_code_transcript"].columns) == documented("agreement_by_code.csv")
     assert list(report["summary"].columns) == documented("agreement_summary.csv")
@@ -567,7 +593,7 @@ def test_report_rows_and_columns_follow_the_file_contract():
         "presence",
     ]
     assert set(summary["cluster"]) == {"participant"} and set(summary["n_clusters"]) == {3}
-    assert set(summary["statistic"]) == set(ag.SUMMARY_STATISTICS)
+    assert set(summary["statistic"]) == set(SUMMARY_STATISTICS)
     subthemes = summary.loc[summary["scope"] == "subtheme", "group"].unique().tolist()
     assert subthemes == ["connection", "structure", "stigma"]
     assert summary.loc[summary["scope"] == "wave", "group"].unique().tolist() == ["1", "2", "3"]
@@ -575,18 +601,18 @@ def test_report_rows_and_columns_follow_the_file_contract():
 
 def test_summary_values_match_building_blocks():
     units, a, b, codebook = make_study(n_participants=4)
-    report = ag.agreement_report(a, b, units, codebook, replicates=40)
+    report = agreement_report(a, b, units, codebook, replicates=40)
     by_code = report["by_code"]
     counts = by_code[["both", "a_only", "b_only", "neither"]].to_numpy()
     summary = report["summary"].set_index(["scope", "group", "unit", "statistic"]).sort_index()
     overall = summary.loc[("overall", "all", "turn")]
-    assert overall.loc["pooled_kappa", "value"] == pytest.approx(float(ag.pooled_kappa(counts)))
+    assert overall.loc["pooled_kappa", "value"] == pytest.approx(float(pooled_kappa(counts)))
     assert overall.loc["mean_kappa", "value"] == pytest.approx(by_code["kappa"].mean())
     assert overall.loc["median_kappa", "value"] == pytest.approx(by_code["kappa"].median())
     assert overall.loc["pooled_kappa", "n_units"] == by_code["n_units"].iloc[0]
     stigma = codebook["subtheme"] == "stigma"
     assert summary.loc[("subtheme", "stigma", "turn", "concatenated_kappa"), "value"] == (
-        pytest.approx(float(ag.concatenated_kappa(counts[stigma.to_numpy()])))
+        pytest.approx(float(concatenated_kappa(counts[stigma.to_numpy()])))
     )
     wave_1 = units[(units["wave"] == 1) & (units["speaker"] == "participant")]
     assert summary.loc[("wave", "1", "turn", "pooled_kappa"), "n_units"] == len(wave_1)
@@ -595,7 +621,7 @@ def test_summary_values_match_building_blocks():
 
 def test_subtheme_and_presence_agreement_match_a_dense_recount_with_sklearn():
     units, a, b, codebook = make_study(n_participants=5, turns=8, miss=0.3)
-    report = ag.agreement_report(a, b, units, codebook, replicates=20)
+    report = agreement_report(a, b, units, codebook, replicates=20)
     summary = report["summary"].set_index(["scope", "group", "unit", "statistic"]).sort_index()
     double = set(a["transcript_id"]) & set(b["transcript_id"])
     turns = units[(units["speaker"] == "participant") & units["transcript_id"].isin(double)]
@@ -632,15 +658,15 @@ def test_subtheme_and_presence_agreement_match_a_dense_recount_with_sklearn():
 def test_presence_counts_merge_the_transcripts_of_one_participant_wave():
     # two transcripts of one participant-wave: A used the subtheme in the first, B in the second
     counts = np.array([[[0, 1, 0, 3]], [[0, 0, 1, 2]], [[0, 0, 0, 4]]])
-    presence, n_units = ag.presence_counts(counts, np.array([0, 0, 1]))
+    presence, n_units = presence_counts(counts, np.array([0, 0, 1]))
     assert presence[:, 0].tolist() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
     assert n_units.tolist() == [1, 0, 1]
 
 
 def test_participant_bootstrap_resamples_participants_with_all_their_waves():
     units, a, b, codebook = make_study(n_participants=6, waves=(1, 2, 3), turns=20)
-    report = ag.agreement_report(a, b, units, codebook, replicates=120, seed=8)
-    transcript = ag.agreement_report(
+    report = agreement_report(a, b, units, codebook, replicates=120, seed=8)
+    transcript = agreement_report(
         a, b, units, codebook, replicates=120, seed=8, cluster="transcript"
     )
     scope = units[units["speaker"] == "participant"]
@@ -653,12 +679,10 @@ def test_participant_bootstrap_resamples_participants_with_all_their_waves():
         f = frame[frame["unit_id"].isin(row)]
         return row.get_indexer(f["unit_id"]), code.get_indexer(f["code"])
 
-    counts = ag.per_transcript_counts(unit_transcript, len(transcripts), 5, applied(a), applied(b))
-    draws = ag.bootstrap_draws(6, 120, np.random.default_rng(8))  # participants, not transcripts
-    weights = ag.draws_to_weights(draws, 6)[:, person]
-    low, high, _ = ag.percentile_interval(
-        ag.cohen_kappa(ag.resampled_counts(counts, weights)), 0.95
-    )
+    counts = per_transcript_counts(unit_transcript, len(transcripts), 5, applied(a), applied(b))
+    draws = bootstrap_draws(6, 120, np.random.default_rng(8))  # participants, not transcripts
+    weights = draws_to_weights(draws, 6)[:, person]
+    low, high, _ = percentile_interval(cohen_kappa(resampled_counts(counts, weights)), 0.95)
     assert np.allclose(report["by_code"]["boot_ci_low"], low, atol=TOL)
     assert np.allclose(report["by_code"]["boot_ci_high"], high, atol=TOL)
     assert (report["by_code"]["n_clusters"] == 6).all()
@@ -666,7 +690,7 @@ def test_participant_bootstrap_resamples_participants_with_all_their_waves():
     assert not np.allclose(report["by_code"]["boot_ci_low"], transcript["by_code"]["boot_ci_low"])
     assert report["summary"]["note"].str.contains(r"only 6 participants \(< 30\)").any()
     with pytest.raises(ValueError, match="cluster must be one of"):
-        ag.agreement_report(a, b, units, codebook, replicates=0, cluster="site")
+        agreement_report(a, b, units, codebook, replicates=0, cluster="site")
 
 
 def _clustered_study(rng, n_studies, n_clusters, size, strong):
@@ -691,9 +715,9 @@ def test_cluster_robust_kappa_se_matches_a_brute_force_simulation(strong):
     # clustering is weak or strong (where the naive SE is far too small).
     rng = np.random.default_rng(2014)
     counts = _clustered_study(rng, 3000, 40, 25, strong)
-    kappa = ag.cohen_kappa(counts.sum(axis=1))
-    robust = ag.cluster_robust_kappa_se(counts, axis=1)
-    naive = ag.kappa_standard_error(counts.sum(axis=1))
+    kappa = cohen_kappa(counts.sum(axis=1))
+    robust = cluster_robust_kappa_se(counts, axis=1)
+    naive = kappa_standard_error(counts.sum(axis=1))
     ok = np.isfinite(kappa) & np.isfinite(robust)
     assert ok.mean() > 0.99
     truth = kappa[ok].std(ddof=1)
@@ -710,13 +734,13 @@ def test_cluster_robust_kappa_se_matches_a_brute_force_simulation(strong):
 
 def test_cluster_robust_se_with_singleton_clusters_is_close_to_fleiss():
     counts = np.repeat(np.eye(4, dtype=int), [20, 5, 10, 15], axis=0)  # 50 one-unit clusters
-    robust = float(ag.cluster_robust_kappa_se(counts))
-    fleiss = float(ag.kappa_standard_error(counts.sum(axis=0)))
+    robust = float(cluster_robust_kappa_se(counts))
+    fleiss = float(kappa_standard_error(counts.sum(axis=0)))
     assert robust == pytest.approx(fleiss, rel=0.03)
     # a constant coder: kappa 0 in every sample, SE 0; one cluster: NaN
     constant = np.array([[3, 2, 0, 0], [1, 4, 0, 0], [2, 2, 0, 0]])
-    assert float(ag.cluster_robust_kappa_se(constant)) == 0.0
-    assert np.isnan(ag.cluster_robust_kappa_se(np.array([[3, 1, 2, 4]])))
+    assert float(cluster_robust_kappa_se(constant)) == 0.0
+    assert np.isnan(cluster_robust_kappa_se(np.array([[3, 1, 2, 4]])))
 
 
 def test_reconciliation_summary_against_a_dense_recount():
@@ -726,7 +750,7 @@ def test_reconciliation_summary_against_a_dense_recount():
     solo_a = a.merge(b[["unit_id", "code"]], on=["unit_id", "code"], how="left", indicator=True)
     solo_a = solo_a[solo_a["_merge"] == "left_only"].iloc[::2].drop(columns="_merge")
     consensus = pd.concat([both, solo_a], ignore_index=True)
-    table = ag.reconciliation_summary(a, b, consensus, units, codebook)
+    table = reconciliation_summary(a, b, consensus, units, codebook)
     value = table.set_index(["section", "who", "statistic"])["value"]
     turns = units[units["speaker"] == "participant"]["unit_id"].tolist()
     codes = codebook["code"].tolist()
@@ -741,7 +765,7 @@ def test_reconciliation_summary_against_a_dense_recount():
          zip(da.T, dc.T, strict=True)]
     )  # fmt: skip
     assert value[("coder_vs_consensus", "coder_a", "pooled_kappa")] == pytest.approx(
-        float(ag.pooled_kappa(pooled)), abs=TOL
+        float(pooled_kappa(pooled)), abs=TOL
     )
     assert value[("coder_vs_consensus", "coder_a", "upheld")] == (da & dc).sum()
     assert value[("solo_codings", "coder_a", "solo")] == (da & ~db).sum()
@@ -769,7 +793,7 @@ def test_compare_intervals_counts_wider_bootstrap_intervals():
             "boot_ci_high": [0.75, 0.65, 0.7, 0.2],
         }
     )
-    widths = ag.compare_intervals(by_code)
+    widths = compare_intervals(by_code)
     assert widths["n_codes"] == 3
     assert widths["boot_wider_than_naive"] == 2  # widths .3 and .3 > .2; .1 is not
     assert widths["boot_wider_than_cluster"] == 1  # .3 < .4, .1 < .3, .3 > .2
@@ -785,16 +809,16 @@ def test_bad_codings_raise_input_error_naming_the_row():
     good = coding_rows("coder_b", [("50001_1:2", "peer_trust")])
     unknown_code = coding_rows("coder_a", [("50001_1:2", "peer_trust"), ("50001_1:4", "nope")])
     with pytest.raises(InputError, match="code 'nope' is not in the codebook") as err:
-        ag.agreement_report(unknown_code, good, units, codebook, replicates=0)
+        agreement_report(unknown_code, good, units, codebook, replicates=0)
     assert err.value.row == 3
     unknown_unit = coding_rows("coder_a", [("50001_1:99", "peer_trust")])
     with pytest.raises(InputError, match="not in units.csv") as err:
-        ag.agreement_report(unknown_unit, good, units, codebook, replicates=0)
+        agreement_report(unknown_unit, good, units, codebook, replicates=0)
     assert err.value.row == 2
     wrong = coding_rows("coder_a", [("50001_1:2", "peer_trust")])
     wrong["transcript_id"] = "50002_1"
     with pytest.raises(InputError, match="belongs to transcript '50001_1'"):
-        ag.agreement_report(good, wrong, units, codebook, replicates=0)
+        agreement_report(good, wrong, units, codebook, replicates=0)
 
 
 CODEBOOK_YAML = """\
@@ -827,15 +851,15 @@ def test_run_agreement_writes_the_four_files_or_nothing(tmp_path):
     codebook_yaml.write_text(CODEBOOK_YAML, encoding="utf-8")
     out = tmp_path / "agreement"
     args = (paths["coder_a"], paths["coder_b"], paths["units"], codebook_yaml, out)
-    ag.run_agreement(*args, speakers=["participant"], replicates=50, seed=2, ci_level=0.95)
-    assert sorted(p.name for p in out.iterdir()) == sorted(ag.OUTPUT_FILES.values())
+    run_agreement(*args, speakers=["participant"], replicates=50, seed=2, ci_level=0.95)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES.values())
     by_code = pd.read_csv(out / "agreement_by_code.csv", float_precision="round_trip")
-    assert list(by_code.columns) == ag.BY_CODE_COLUMNS
-    direct = ag.agreement_report(a, b, units, load_codebook(codebook_yaml), replicates=50, seed=2)
+    assert list(by_code.columns) == BY_CODE_COLUMNS
+    direct = agreement_report(a, b, units, load_codebook(codebook_yaml), replicates=50, seed=2)
     assert np.allclose(by_code["kappa"], direct["by_code"]["kappa"], atol=0, rtol=0)
     assert np.allclose(by_code["boot_ci_low"], direct["by_code"]["boot_ci_low"], atol=0, rtol=0)
     first = (out / "agreement_summary.csv").read_bytes()
-    ag.run_agreement(*args, speakers=["participant"], replicates=50, seed=2, ci_level=0.95)
+    run_agreement(*args, speakers=["participant"], replicates=50, seed=2, ci_level=0.95)
     assert (out / "agreement_summary.csv").read_bytes() == first
 
     bad = a.copy()
@@ -843,7 +867,7 @@ def test_run_agreement_writes_the_four_files_or_nothing(tmp_path):
     bad.to_csv(paths["coder_a"], index=False)
     empty = tmp_path / "empty"
     with pytest.raises(InputError) as err:
-        ag.run_agreement(
+        run_agreement(
             paths["coder_a"], paths["coder_b"], paths["units"], codebook_yaml, empty,
             speakers=["participant"], replicates=10, seed=2, ci_level=0.95,
         )  # fmt: skip

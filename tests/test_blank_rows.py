@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualflow.agreement import run_agreement
+from qualflow.agreement.run import run_agreement
 from qualflow.errors import InputError
 from qualflow.study import read_participants, read_table
 

@@ -1,4 +1,6 @@
-"""Codebook changes as data (qualflow.changes); codings bound to their text (qualflow.textlock)."""
+"""Codebook changes as data (qualflow.codebook.changes); codings bound to their text
+(qualflow.codings.textlock).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from qualflow.changes import CodeHistory, parse_changes, with_old_names
-from qualflow.codebook import codebook_structure, load_codebook, load_history
-from qualflow.codings import read_coder
+from qualflow.codebook.changes import CodeHistory, parse_changes, with_old_names
+from qualflow.codebook.read import codebook_structure, load_codebook, load_history
+from qualflow.codings.read import read_coder
+from qualflow.codings.textlock import anchor, lock_rows
 from qualflow.errors import InputError
-from qualflow.reconcile import apply_changes_to_resolutions
-from qualflow.textlock import anchor, lock_rows
+from qualflow.reconcile.resolutions import apply_changes_to_resolutions
 
 CODES = ["a_new", "b", "c1", "c2", "d"]
 

@@ -12,17 +12,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qualflow.codebook import load_codebook
-from qualflow.codings import (
-    CODING_COLUMNS,
-    check_units,
-    import_coder,
-    load_codings,
-    read_codings,
-    read_units,
-    spans_to_units,
-    write_coding_sheet,
-)
+from qualflow.codebook.read import load_codebook
+from qualflow.codings.read import load_codings, read_codings
+from qualflow.codings.run import import_coder
+from qualflow.codings.sheet import write_coding_sheet
+from qualflow.codings.spans import spans_to_units
+from qualflow.contracts import CODING_COLUMNS, check_units, read_units
 from qualflow.errors import InputError
 
 CODEBOOK_YAML = """\
@@ -380,7 +375,7 @@ def test_duplicate_rows_are_counted_once_and_reported(study, caplog):
     assert "row 4 repeats row 2" in row["detail"]
     assert "row 5 repeats row 3" in row["detail"]
     assert status_count(status, "rows_read") == 5
-    summary = [r for r in caplog.records if r.name == "qualflow.codings"]
+    summary = [r for r in caplog.records if r.name == "qualflow.codings.read"]
     assert len(summary) == 1
     assert summary[0].levelno == logging.WARNING
     assert "2 duplicate rows" in summary[0].getMessage()

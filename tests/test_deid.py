@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qualflow.deid import Redactor, load_redaction_list, pattern_key, trie_regex
+from qualflow.clean.deid import Redactor, load_redaction_list, pattern_key, trie_regex
+from qualflow.clean.run import clean_study
+from qualflow.clean.transcript import clean_transcript
 from qualflow.errors import InputError
-from qualflow.transcripts import clean_study, clean_transcript
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 SPEAKERS = {"interviewer": ["Interviewer", "INT", "I"], "participant": ["Participant", "P", "R"]}
@@ -344,7 +345,7 @@ def test_unknown_pattern_name():
 
 
 def test_study_pattern_numbering_reports_disagreement():
-    from qualflow.deid import KindNumbering
+    from qualflow.clean.deid import KindNumbering
 
     numbering = KindNumbering()
     assert numbering.add([("PHONE", "a", 1), ("EMAIL", "x", 1)])

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from qualflow import figures, tables
-from qualflow.codebook import load_codebook
+from qualflow.codebook.read import load_codebook
+from qualflow.present import figures, tables
 from qualflow.study import read_interviews, read_screening
 
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"

@@ -1,5 +1,7 @@
-"""The study front page (qualflow.frontpage) and the changes since the last run
-(qualflow.run_changes), on the synthetic results folder plus small hand-made status files."""
+"""The study front page (qualflow.present.frontpage) and the changes since the last run
+(qualflow.present.run_changes), on the synthetic results folder plus small hand-made status
+files.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from qualflow.frontpage import build_front_page, fingerprints, headline, warnings
-from qualflow.run_changes import compare, read_state, update_state
+from qualflow.present.frontpage import build_front_page, fingerprints, headline, warnings
+from qualflow.present.run_changes import compare, read_state, update_state
 
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"
 HOSTILE = '<img src=x onerror="alert(1)">'

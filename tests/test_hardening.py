@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from test_transcripts import PATTERNS, SPEAKERS, study  # noqa: F401  (fixture)
 
+import qualflow.clean.transcript
+from qualflow.clean.run import clean_study
 from qualflow.errors import InputError
-from qualflow.transcripts import clean_study
 
 # ---------------------------------------------------------------- masked error messages
 
@@ -53,7 +54,7 @@ GATE_LIST = [("Dr Lee", "STAFF", "lee"), ("Pei Shan", "STAFF", "ong")]
 def gate_redactor():
     import pandas as pd
 
-    from qualflow.deid import Redactor
+    from qualflow.clean.deid import Redactor
 
     return Redactor(pd.DataFrame(GATE_LIST, columns=["term", "kind", "entity"]), PATTERNS)
 
@@ -81,7 +82,7 @@ def _xlsx(path: Path, value: str) -> Path:
 
 
 def test_gate_reads_docx_runs_xlsx_cells_and_html(tmp_path):
-    from qualflow.leakgate import scan_file
+    from qualflow.clean.leakgate import scan_file
 
     redactor = gate_redactor()
     # a name split over two bold runs of one paragraph is found in the document XML
@@ -105,7 +106,7 @@ def test_gate_reads_docx_runs_xlsx_cells_and_html(tmp_path):
 
 
 def test_gate_over_results_and_logs_positive_control(tmp_path):
-    from qualflow.leakgate import LeakError, leak_gate
+    from qualflow.clean.leakgate import LeakError, leak_gate
 
     results, logs = tmp_path / "results", tmp_path / "logs"
     (results / "tables").mkdir(parents=True)
@@ -129,9 +130,9 @@ def test_gate_over_results_and_logs_positive_control(tmp_path):
 
 
 def test_gate_on_cleaned_output(study):  # noqa: F811
-    from qualflow.deid import Redactor
-    from qualflow.leakgate import LeakError, check_clean_transcript
-    from qualflow.transcripts import clean_transcript
+    from qualflow.clean.deid import Redactor
+    from qualflow.clean.leakgate import LeakError, check_clean_transcript
+    from qualflow.clean.transcript import clean_transcript
 
     redactor = Redactor.from_csv(study / "redaction.csv", PATTERNS)
     result = clean_transcript(study / "transcripts" / "50001_1.txt", "50001_1", SPEAKERS, redactor)
@@ -148,11 +149,11 @@ def test_people_csvs_are_formula_safe_and_read_back_exact(tmp_path):
     import pandas as pd
 
     from qualflow.io import OutputSet, write_csv
-    from qualflow.tables import read_result
+    from qualflow.present.tables import read_result
 
     cells = ['=HYPERLINK("http://x","click")', "+1+2", "-cmd|' /C calc'!A0", "@SUM(A1)", "\tx"]
     cells += ["-0.12", "plain", "'=already"]
-    from qualflow.themes import EXEMPLAR_COLUMNS
+    from qualflow.contracts import EXEMPLAR_COLUMNS
 
     frame = pd.DataFrame({column: "s" for column in EXEMPLAR_COLUMNS}, index=range(len(cells)))
     frame["quote"] = cells
@@ -228,7 +229,7 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
 
 
 def test_codebook_latin1_and_duplicate_key_named(tmp_path):
-    from qualflow.codebook import load_codebook
+    from qualflow.codebook.read import load_codebook
 
     path = tmp_path / "codebook.yaml"
     path.write_text(GOOD_CODEBOOK)
@@ -368,8 +369,7 @@ def test_absurd_figure_width_is_refused_by_the_schema():
 
 
 def test_transcript_without_participant_turns_and_implausible_share(tmp_path, monkeypatch):
-    from qualflow import transcripts
-    from qualflow.transcripts import clean_transcript
+    from qualflow.clean.transcript import clean_transcript
 
     path = tmp_path / "50001_1.txt"
     path.write_text("Interviewer: How was it?\n\nInterviewer: And then?\n")
@@ -383,11 +383,11 @@ def test_transcript_without_participant_turns_and_implausible_share(tmp_path, mo
     )
     report = clean_transcript(path, "50001_1", SPEAKERS).report
     assert "participant has 3% of the words" in report["warnings"]
-    monkeypatch.setattr(transcripts, "LARGE_TRANSCRIPT_BYTES", 100)
+    monkeypatch.setattr(qualflow.clean.transcript, "LARGE_TRANSCRIPT_BYTES", 100)
     report = clean_transcript(path, "50001_1", SPEAKERS).report
     assert "larger than any interview" in report["warnings"]
     path.write_text("Interviewer: How was it?\n\nParticipant: Hard at first, then fine.\n")
-    monkeypatch.setattr(transcripts, "LARGE_TRANSCRIPT_BYTES", 10**9)
+    monkeypatch.setattr(qualflow.clean.transcript, "LARGE_TRANSCRIPT_BYTES", 10**9)
     assert clean_transcript(path, "50001_1", SPEAKERS).report["warnings"] == ""  # control
 
 
@@ -437,7 +437,7 @@ def test_temporaries_orphaned_by_a_killed_run_are_removed(tmp_path):
 def test_xlsx_formula_without_saved_value_is_an_error_naming_the_cell(tmp_path):
     import openpyxl
 
-    from qualflow.codings import read_workbook
+    from qualflow.sheets import read_workbook
 
     book = openpyxl.Workbook()
     book.active.append(["unit_id", "long_shifts"])

@@ -16,8 +16,8 @@ import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
-from qualflow import manuscript, tables
-from qualflow.codebook import load_codebook
+from qualflow.codebook.read import load_codebook
+from qualflow.present import manuscript, tables
 from qualflow.study import read_interviews, read_participants, read_screening
 
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"
@@ -145,7 +145,7 @@ def test_a_changed_resolution_changes_the_draft(study):
 def test_word_draft_embeds_tables_in_journal_style_and_figures(tmp_path, study):
     table2 = tables.themes_table(study["frequency"], study["quotes"], study["book"], WAVES)
     table1 = tables.participant_characteristics(study["people"], study["held"], WAVES)
-    from qualflow import figures
+    from qualflow.present import figures
 
     figure = figures.save_figure(
         figures.recruitment_flowchart(study["flow"], WAVES), tmp_path / "f1", dpi=50
@@ -203,7 +203,7 @@ def test_coreq_has_32_items_filled_from_the_data(tmp_path, study):
 
 
 def test_codebook_revisions_are_reported_from_the_change_log():
-    from qualflow.manuscript import revision_sentence
+    from qualflow.present.manuscript import revision_sentence
 
     changes = pd.DataFrame(
         {

@@ -1,7 +1,8 @@
 """The notebooks' HTML for readers, safe against hostile data and reproducible byte for byte.
 
-Unit tests of the export layer (qualflow.notebooks, qualflow.display), then one real execution
-of the manuscript notebook, twice, on a copy of the synthetic results where a quote, a codebook
+Unit tests of the export layer (qualflow.present.notebooks, qualflow.present.display), then one
+real execution of the manuscript notebook, twice, on a copy of the synthetic results where a
+quote, a codebook
 label and a participants.csv value carry live HTML.
 """
 
@@ -15,8 +16,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from qualflow.display import escape_markdown_html, load_ipython_extension
-from qualflow.notebooks import (
+from qualflow.present.display import escape_markdown_html, load_ipython_extension
+from qualflow.present.notebooks import (
     align_tables,
     is_numeric_text,
     make_reproducible,

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from qualflow.notebooks import run_notebook
+from qualflow.present.notebooks import run_notebook
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -10,16 +10,12 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from qualflow.codebook import load_codebook
+from qualflow.codebook.read import load_codebook
 from qualflow.errors import InputError
-from qualflow.qdpx import (
-    NS,
-    export_study,
-    qualflow_guid,
-    read_project,
-    read_spans,
-    validate_project,
-)
+from qualflow.qdpx.export import export_study
+from qualflow.qdpx.model import NS, qualflow_guid
+from qualflow.qdpx.read import read_project, validate_project
+from qualflow.qdpx.spans import read_spans
 from qualflow.study import read_interviews, read_participants
 
 NVIVO = Path(__file__).parent / "fixtures" / "nvivo15-codebook-two-users.qdpx"
@@ -215,7 +211,7 @@ def _selections(root) -> list:
 
 def _to_units(spans: pd.DataFrame, units: pd.DataFrame) -> set[tuple[str, str, str]]:
     try:
-        from qualflow.codings import spans_to_units
+        from qualflow.codings.spans import spans_to_units
     except ImportError:  # pragma: no cover - the codings module is built in parallel
         spans_to_units = None
     if spans_to_units is not None:

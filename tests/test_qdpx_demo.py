@@ -17,12 +17,16 @@ import pytest
 import yaml
 from lxml import etree
 
-from qualflow.codebook import load_codebook
-from qualflow.codings import read_codings, read_units
+from qualflow.clean.run import clean_study
+from qualflow.codebook.read import load_codebook
+from qualflow.codings.read import read_codings
+from qualflow.contracts import read_units
 from qualflow.errors import InputError
-from qualflow.qdpx import export_study, qda_user_map, read_project, read_spans, validate_project
+from qualflow.qdpx.export import export_study
+from qualflow.qdpx.files import qda_user_map
+from qualflow.qdpx.read import read_project, validate_project
+from qualflow.qdpx.spans import read_spans
 from qualflow.study import read_interviews, read_participants
-from qualflow.transcripts import clean_study
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"

@@ -18,10 +18,14 @@ import test_qdpx
 from lxml import etree
 from test_qdpx import CODERS, NS, Q, _expected_units, _export, _rewrite, _to_units
 
-from qualflow import qdpx
-from qualflow.codings import read_codings
+import qualflow.qdpx.read
+from qualflow.codings.read import read_codings
 from qualflow.errors import InputError
-from qualflow.qdpx import coder_files, qda_user_map, qualflow_guid, read_project, read_spans
+from qualflow.qdpx.export import export_study
+from qualflow.qdpx.files import coder_files, qda_user_map
+from qualflow.qdpx.model import qualflow_guid
+from qualflow.qdpx.read import read_project, validate_project
+from qualflow.qdpx.spans import read_spans
 
 study = test_qdpx.study  # the synthetic study (fixture) of test_qdpx
 
@@ -32,7 +36,7 @@ def _expected(coder: str) -> set:
 
 def _one_coder_export(study: dict, out: Path, coder: str) -> Path:
     """A project for ``coder`` alone (``coder`` its only user) holding ``coder``'s codings."""
-    qdpx.export_study(
+    export_study(
         clean_dir=study["clean"],
         units=study["units"],
         codebook=study["codebook"],
@@ -62,7 +66,7 @@ def _entries(path: Path) -> dict[str, bytes]:
 
 def test_a_per_coder_project_has_that_coder_as_its_only_user(study, tmp_path):
     out = _one_coder_export(study, tmp_path / "study_coder_b.qdpx", "coder_b")
-    qdpx.validate_project(out)
+    validate_project(out)
     project = read_project(out)
     assert [u.name for u in project.users] == ["coder_b"]
     # coder_b codes in it and exports; the import files the codings under coder_b
@@ -333,11 +337,11 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(study, tmp_path, monkeypatc
     with pytest.raises(InputError, match=r"expands \d[\d,]*-fold .* over the limit of 100-fold"):
         read_project(bomb)
     # Size caps, per entry and in all, are checked from the archive's directory too
-    monkeypatch.setattr(qdpx, "MAX_ENTRY_BYTES", 1000)
+    monkeypatch.setattr(qualflow.qdpx.read, "MAX_ENTRY_BYTES", 1000)
     with pytest.raises(InputError, match=r"project\.qde' expands to [\d,]+ bytes, over the limit"):
         read_project(out)
-    monkeypatch.setattr(qdpx, "MAX_ENTRY_BYTES", 2**30)
-    monkeypatch.setattr(qdpx, "MAX_TOTAL_BYTES", len(entries["project.qde"]) + 10)
+    monkeypatch.setattr(qualflow.qdpx.read, "MAX_ENTRY_BYTES", 2**30)
+    monkeypatch.setattr(qualflow.qdpx.read, "MAX_TOTAL_BYTES", len(entries["project.qde"]) + 10)
     with pytest.raises(InputError, match="entries read expand to more than"):
         read_project(out)
 
@@ -361,7 +365,7 @@ def test_dtds_and_entities_are_refused_with_a_clear_error(study, tmp_path, xml):
     bare = tmp_path / "xxe.qde"
     bare.write_text(xml, encoding="utf-8")
     with pytest.raises(InputError, match="DTDs/entities are not allowed"):
-        qdpx.validate_project(bare)
+        validate_project(bare)
 
 
 def test_case_variables_are_only_the_columns_named(study, tmp_path):

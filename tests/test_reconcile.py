@@ -10,18 +10,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qualflow.codebook import load_codebook
+from qualflow.codebook.read import load_codebook
+from qualflow.contracts import CONSENSUS_COLUMNS, CONSENSUS_STATUS_COLUMNS
 from qualflow.errors import InputError
-from qualflow.reconcile import (
-    CONSENSUS_COLUMNS,
-    STATUS_COLUMNS,
-    build_consensus,
-    find_disagreements,
-    formula_safe,
-    read_resolutions,
-    run_consensus,
-    run_disagreements,
-)
+from qualflow.reconcile.consensus import build_consensus
+from qualflow.reconcile.disagreements import find_disagreements
+from qualflow.reconcile.resolutions import read_resolutions
+from qualflow.reconcile.run import run_consensus, run_disagreements
+from qualflow.sheets import formula_safe
 
 CODEBOOK_YAML = """\
 categories:
@@ -436,7 +432,7 @@ def test_consensus_sources(units, codebook):
     assert counts["unresolved"] == 0 and counts["stale"] == 0 and counts["consensus"] == 8
     resolved = status.set_index("kind").loc["resolved"]
     assert resolved["detail"] == "3 include, 2 exclude"
-    assert list(status.columns) == STATUS_COLUMNS
+    assert list(status.columns) == CONSENSUS_STATUS_COLUMNS
 
 
 OPEN = ALL_DECIDED.iloc[
@@ -556,7 +552,7 @@ def test_run_consensus_writes_both_files(tmp_path, units):
     consensus = pd.read_csv(out_codings, dtype=str, keep_default_na=False)
     assert list(consensus.columns) == CONSENSUS_COLUMNS and len(consensus) == 8
     status = pd.read_csv(out_status, dtype=str, keep_default_na=False)
-    assert list(status.columns) == STATUS_COLUMNS
+    assert list(status.columns) == CONSENSUS_STATUS_COLUMNS
     assert status["kind"].tolist()[:4] == ["agreed", "resolved", "unresolved", "stale"]
     assert status.set_index("kind").at["agreed", "count"] == "3"
 

@@ -20,10 +20,10 @@ from sklearn.metrics import cohen_kappa_score
 
 from qualflow import simulate as sim
 from qualflow import simulate_dialogue as dlg
-from qualflow.codebook import load_codebook
-from qualflow.codings import read_codings
+from qualflow.clean.formats import detect_encoding
+from qualflow.codebook.read import load_codebook
+from qualflow.codings.read import read_codings
 from qualflow.study import read_interviews, read_participants, read_screening
-from qualflow.transcripts import detect_encoding
 
 ROOT = Path(__file__).resolve().parents[1]
 # The published study the demo is modelled on: beside the checkout, or the team's shared folder

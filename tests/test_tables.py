@@ -13,9 +13,9 @@ import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
-from qualflow import tables
-from qualflow.codebook import load_codebook
+from qualflow.codebook.read import load_codebook
 from qualflow.errors import InputError
+from qualflow.present import tables
 from qualflow.study import read_screening
 
 DEMO = Path(__file__).parent / "fixtures" / "results_demo"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from qualflow.transcripts import clean_study, unpack_texts
+from qualflow.clean.bundle import unpack_texts
+from qualflow.clean.run import clean_study
 
 REPO = Path(__file__).resolve().parents[1]
 

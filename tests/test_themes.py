@@ -29,36 +29,32 @@ import pytest
 import yaml
 from openpyxl.utils import get_column_letter
 
-from qualflow.codebook import load_codebook
-from qualflow.errors import InputError
-from qualflow.themes import (
+from qualflow.codebook.read import load_codebook
+from qualflow.contracts import (
     COOCCURRENCE_COLUMNS,
     EXEMPLAR_COLUMNS,
     FREQUENCY_COLUMNS,
     IMPORTANCE_COLUMNS,
     MATRIX_COLUMNS,
-    OUTPUT_FILES,
     PRIMACY_BY_TRANSCRIPT_COLUMNS,
     PRIMACY_COLUMNS,
     PRIMACY_PROMPT_COLUMNS,
-    QUOTE_BANK,
     TRAJECTORY_COLUMNS,
-    attribution,
+)
+from qualflow.errors import InputError
+from qualflow.themes.cooccurrence import cooccurrence, cooccurrence_matrix
+from qualflow.themes.exemplars import attribution, choose_exemplars, read_pins
+from qualflow.themes.frequency import frequency_by_wave, participant_theme_matrix
+from qualflow.themes.primacy import (
     category_prompts,
-    choose_exemplars,
-    cooccurrence,
-    cooccurrence_matrix,
-    frequency_by_wave,
     normalise_weights,
-    participant_theme_matrix,
     primacy,
     primacy_prompts,
-    read_pins,
     rescale_primacy,
-    run_themes,
     theme_importance,
-    trajectories,
 )
+from qualflow.themes.run import OUTPUT_FILES, QUOTE_BANK, run_themes
+from qualflow.themes.trajectories import trajectories
 
 PROMPT = "(?i)\\b(challeng|difficult)"
 

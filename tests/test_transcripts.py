@@ -10,30 +10,24 @@ import docx
 import pandas as pd
 import pytest
 
-from qualflow.deid import Redactor
-from qualflow.errors import InputError
-from qualflow.transcripts import (
-    MARKER_COLUMNS,
-    REPORT_COLUMNS,
-    UNIT_COLUMNS,
+from qualflow.clean.deid import Redactor
+from qualflow.clean.formats import (
     RawDocument,
     RawLine,
-    clean_study,
-    clean_transcript,
-    count_words,
     decode_transcript,
     detect_encoding,
-    extract_markers,
-    marker_kind,
-    normalise_text,
-    parse_turns,
     read_docx,
     read_srt,
     read_transcript,
     read_txt,
     read_vtt,
-    speaker_aliases,
 )
+from qualflow.clean.normalise import count_words, normalise_text
+from qualflow.clean.run import clean_study
+from qualflow.clean.transcript import clean_transcript
+from qualflow.clean.turns import extract_markers, marker_kind, parse_turns, speaker_aliases
+from qualflow.contracts import MARKER_COLUMNS, REPORT_COLUMNS, UNIT_COLUMNS
+from qualflow.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 SPEAKERS = {

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputError
+from qualflow.errors import InputError
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from .simulate import simulate_study
+    from qualflow.simulate import simulate_study
 
     out = Path(args.out)
     simulate_study(out, scale=args.scale, seed=args.seed)
@@ -25,8 +25,8 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _lock(args: argparse.Namespace) -> None:
-    from .contracts import read_units
-    from .textlock import write_lock
+    from qualflow.codings.textlock import write_lock
+    from qualflow.contracts import read_units
 
     study = Path(args.study)
     config = yaml.safe_load((study / "config.yaml").read_text(encoding="utf-8")) or {}

@@ -15,15 +15,19 @@ Columns and outputs only one stage knows about stay in that stage's module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .study import read_table
+from qualflow.errors import InputError, file_rows, raise_first
+from qualflow.study import read_table
+
+if TYPE_CHECKING:
+    pass
+
 
 #: Speaker roles of a unit (``units.csv`` column ``speaker``).
 SPEAKERS = ("interviewer", "participant")
@@ -77,14 +81,14 @@ def read_units(path: str | PathLike[str]) -> pd.DataFrame:
     """
     path = Path(path)
     units = check_units(read_table(path, UNIT_COLUMNS), source=path)
-    rows = _rows(units)
+    rows = file_rows(units)
     _whole_numbers(units, "n_words", rows, path)
     speaker = units["speaker"]
-    _raise_first(
-        ~speaker.isin(SPEAKERS).to_numpy(),
-        rows,
+    raise_first(
         path,
+        ~speaker.isin(SPEAKERS).to_numpy(),
         lambda i: f"speaker must be interviewer or participant, not {speaker.iloc[i]!r}",
+        rows,
     )
     return units
 
@@ -103,30 +107,16 @@ def check_units(units: pd.DataFrame, source: str | PathLike[str] | None = None) 
     out = units.copy()
     for column in UNIT_TEXT_COLUMNS:
         out[column] = out[column].fillna("").astype(str)
-    rows = _rows(out)
+    rows = file_rows(out)
     for column in UNIT_INT_COLUMNS:
         _whole_numbers(out, column, rows, source)
-    _raise_first(
-        out["unit_id"].duplicated().to_numpy(),
-        rows,
+    raise_first(
         source,
+        out["unit_id"].duplicated().to_numpy(),
         lambda i: f"unit_id {out['unit_id'].iloc[i]!r} is listed twice",
+        rows,
     )
     return out
-
-
-def _rows(frame: pd.DataFrame) -> np.ndarray:
-    """Row numbers as a spreadsheet shows them (the header is row 1), from the index that
-    :func:`qualflow.study.read_table` keeps (blank rows dropped); positions otherwise."""
-    return file_rows(frame)
-
-
-def file_rows(frame: pd.DataFrame) -> np.ndarray:
-    """The spreadsheet row of each row of ``frame``: index + 2 for an integer index (as
-    :func:`qualflow.study.read_table` leaves it), position + 2 otherwise."""
-    if pd.api.types.is_integer_dtype(frame.index):
-        return frame.index.to_numpy() + 2
-    return np.arange(len(frame)) + 2
 
 
 def _whole_numbers(
@@ -138,22 +128,210 @@ def _whole_numbers(
         return
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = (values.isna() | (values != values.round())).to_numpy()
-    _raise_first(
-        bad,
-        rows,
+    raise_first(
         source,
+        bad,
         lambda i: f"{column} must be a whole number, not {frame[column].iloc[i]!r}",
+        rows,
     )
     frame[column] = values.astype(np.int64)
 
 
-def _raise_first(
-    mask: np.ndarray,
-    rows: np.ndarray,
-    source: str | PathLike[str] | None,
-    problem: Callable[[int], str],
-) -> None:
-    """InputError for the first True in ``mask``; ``problem(i)`` describes position i."""
-    if mask.any():
-        i = int(np.flatnonzero(mask)[0])
-        raise InputError(source, problem(i), row=int(rows[i]))
+MARKER_COLUMNS = ["transcript_id", "turn", "kind", "value", "offset"]
+
+REPORT_COLUMNS = [
+    "transcript_id",
+    "source_file",
+    "format",
+    "encoding",
+    "had_bom",
+    "n_turns",
+    "n_words",
+    "speaker_labels",
+    "n_wrapped_lines_joined",
+    "n_timestamps",
+    "n_markers",
+    "redactions",
+]
+
+#: Extra report column after the ``redacted_<KIND>`` counts: lines dropped before the first turn.
+HEADER_COLUMN = "n_header_lines"
+
+#: Last report column: what looks wrong but may be legitimate ("; "-separated, empty if nothing).
+WARNINGS_COLUMN = "warnings"
+
+#: ``results/codings/{coder}_status.csv``
+CODING_STATUS_COLUMNS = ["kind", "count", "detail"]
+
+SHEET_FIXED_COLUMNS = ["unit_id", "speaker", "text"]
+
+SHEET_OPTIONAL_COLUMNS = ["transcript_id", "memo", "recode_of"]  # read; never code columns
+
+CODEBOOK_SHEET_COLUMNS = [
+    "code",
+    "subtheme",
+    "category",
+    "definition",
+    "include",
+    "exclude",
+    "example",
+]
+
+RECODE_COLUMNS = ["unit_id", "transcript_id", "code", "into"]
+
+BY_CODE_COLUMNS = [
+    "code",
+    "subtheme",
+    "category",
+    "n_units",
+    "both",
+    "a_only",
+    "b_only",
+    "neither",
+    "percent_agreement",
+    "kappa",
+    "kappa_se",
+    "kappa_ci_low",
+    "kappa_ci_high",
+    "boot_ci_low",
+    "boot_ci_high",
+    "kappa_se_cluster",
+    "cluster_ci_low",
+    "cluster_ci_high",
+    "cluster",
+    "n_clusters",
+    "pabak",
+    "ac1",
+    "alpha",
+    "ppos",
+    "pneg",
+    "prevalence_index",
+    "bias_index",
+    "band",
+    "note",
+]
+
+SUMMARY_COLUMNS = [
+    "scope",
+    "group",
+    "unit",
+    "statistic",
+    "n_codes",
+    "n_units",
+    "cluster",
+    "n_clusters",
+    "value",
+    "boot_ci_low",
+    "boot_ci_high",
+    "note",
+]
+
+DOUBLE_CODED_COLUMNS = ["transcript_id", "coded_by_a", "coded_by_b", "double_coded"]
+
+RECONCILIATION_COLUMNS = ["section", "who", "statistic", "n_units", "value"]
+
+FREQUENCY_COLUMNS = [
+    "level",
+    "theme",
+    "category",
+    "wave",
+    "n_participants",
+    "n_interviewed",
+    "pct_participants",
+    "n_transcripts",
+    "n_units",
+    "n_words",
+]
+
+MATRIX_COLUMNS = ["participant_id", "subtheme", "category", "wave", "n_units"]
+
+PRIMACY_BY_TRANSCRIPT_COLUMNS = [
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "category",
+    "subtheme",
+    "first_turn",
+    "rank",
+]
+
+PRIMACY_PROMPT_COLUMNS = [
+    "transcript_id",
+    "participant_id",
+    "wave",
+    "category",
+    "prompt",
+    "found",
+    "prompt_turn",
+    "prompt_text",
+]
+
+PRIMACY_COLUMNS = [
+    "subtheme",
+    "category",
+    "n_transcripts",
+    "mean_rank",
+    "median_rank",
+    "n_first",
+    "prompt_found",
+]
+
+IMPORTANCE_COLUMNS = [
+    "subtheme",
+    "category",
+    "frequency",
+    "primacy",
+    "weight_frequency",
+    "weight_primacy",
+    "importance",
+    "rank_in_category",
+]
+
+TRAJECTORY_COLUMNS = [
+    "participant_id",
+    "level",
+    "theme",
+    "category",
+    "wave",
+    "status",
+    "change",
+    "pattern",
+    "missing_reason",
+]
+
+COOCCURRENCE_COLUMNS = ["subtheme_a", "subtheme_b", "n_units", "n_transcripts", "jaccard_units"]
+
+EXEMPLAR_COLUMNS = [
+    "subtheme",
+    "category",
+    "rank",
+    "unit_id",
+    "participant_id",
+    "wave",
+    "attribution",
+    "quote",
+    "n_words",
+    "rule",
+    "score",
+    "reason",
+]
+
+PIN_COLUMNS = ["unit_id", "subtheme"]
+
+DISAGREEMENT_FIXED = [
+    "transcript_id",
+    "turn",
+    "unit_id",
+    "speaker",
+    "code",
+    "subtheme",
+    "previous_text",
+    "text",
+]
+
+DECISION_COLUMNS = ["decision", "rationale"]
+
+RESOLUTION_COLUMNS = ["unit_id", "code", "decision", "rationale", "decided_by", "date"]
+
+#: ``results/consensus/status.csv``
+CONSENSUS_STATUS_COLUMNS = ["kind", "count", "unit_id", "code", "detail"]

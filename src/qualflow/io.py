@@ -236,7 +236,7 @@ def uncalculated_formula(path: str | os.PathLike[str]) -> tuple[str, str, int] |
 def check_formulas_have_values(path: str | os.PathLike[str]) -> None:
     """InputError naming the cell and row if an .xlsx holds a formula with no saved value
     (see :func:`uncalculated_formula`)."""
-    from .errors import InputError
+    from qualflow.errors import InputError
 
     found = uncalculated_formula(path)
     if found is not None:
@@ -271,7 +271,7 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
     """
     import yaml
 
-    from .errors import InputError
+    from qualflow.errors import InputError
 
     path = Path(path)
     try:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from qualflow.errors import InputError
 
 
 def configure_logging(log_file: str | Path | None) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, csv_row_number
+from qualflow.errors import InputError, csv_row_number
 
 TRANSCRIPT_ID = re.compile(r"^(?P<participant>\d+)_(?P<wave>\d+)$")
 
@@ -54,7 +54,7 @@ def read_table(path: str | PathLike[str], required: list[str]) -> pd.DataFrame:
     return frame[~(frame.apply(lambda column: column.str.strip()) == "").all(axis=1)]
 
 
-def _to_int(frame: pd.DataFrame, column: str, path: Path, allow_empty: bool = False) -> pd.Series:
+def to_int(frame: pd.DataFrame, column: str, path: Path, allow_empty: bool = False) -> pd.Series:
     values = frame[column].str.strip()
     out = pd.to_numeric(values.where(values != "", None), errors="coerce")
     bad = out.isna() & ((values != "") | (not allow_empty))
@@ -71,8 +71,8 @@ def read_participants(path: str | PathLike[str]) -> pd.DataFrame:
     """``participants.csv``: one row per interviewed participant."""
     path = Path(path)
     frame = read_table(path, PARTICIPANT_COLUMNS)
-    frame["participant_id"] = _to_int(frame, "participant_id", path)
-    frame["age"] = _to_int(frame, "age", path)
+    frame["participant_id"] = to_int(frame, "participant_id", path)
+    frame["age"] = to_int(frame, "age", path)
     dupes = frame["participant_id"].duplicated()
     if dupes.any():
         i = int(dupes.idxmax())
@@ -86,9 +86,9 @@ def read_interviews(path: str | PathLike[str]) -> pd.DataFrame:
     """``interviews.csv``: one row per scheduled interview; adds ``transcript_id``."""
     path = Path(path)
     frame = read_table(path, INTERVIEW_COLUMNS)
-    frame["participant_id"] = _to_int(frame, "participant_id", path)
-    frame["wave"] = _to_int(frame, "wave", path)
-    frame["duration_min"] = _to_int(frame, "duration_min", path, allow_empty=True)
+    frame["participant_id"] = to_int(frame, "participant_id", path)
+    frame["wave"] = to_int(frame, "wave", path)
+    frame["duration_min"] = to_int(frame, "duration_min", path, allow_empty=True)
     bad = (frame["duration_min"] <= 0) | (frame["duration_min"] > MAX_DURATION_MIN)
     if bad.fillna(False).any():
         i = int(bad.fillna(False).idxmax())
@@ -171,7 +171,7 @@ def read_screening(path: str | PathLike[str]) -> pd.DataFrame:
             row=csv_row_number(i),
         )
     # checked as whole numbers; the column stays text (empty for people not interviewed)
-    ids = _to_int(frame, "participant_id", path, allow_empty=True)
+    ids = to_int(frame, "participant_id", path, allow_empty=True)
     missing = (frame["status"] == "interviewed") & ids.isna()
     if missing.any():
         i = int(missing.idxmax())
@@ -245,7 +245,7 @@ def check_config_values(config: dict, source: str | PathLike[str] = "config.yaml
         raise InputError(
             source, f"exemplars.min_words ({low}) is larger than exemplars.max_words ({high})"
         )
-    from .qdpx import coder_files  # a coder's entry: a path, {file, qda_user}, or a list
+    from qualflow.qdpx.files import coder_files
 
     seen: dict[Path, str] = {}
     for name, entry in config.get("coders", {}).items():

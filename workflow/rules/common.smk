@@ -6,19 +6,18 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from qualflow.codebook import (
+from qualflow.codebook.read import (
     MIN_COOCCURRENCE_PAIRS,
     codebook_structure,
     cooccurrence_pairs,
     load_codebook,
 )
 from qualflow.errors import InputError
-from qualflow.qdpx import coder_files, qda_user_map
-from qualflow.codebook import load_codebook
+from qualflow.qdpx.files import coder_files, qda_user_map
 from qualflow.io import load_yaml
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.study import check_config_values, check_study
-from qualflow.transcripts import plan_transcripts
+from qualflow.clean.run import plan_transcripts
 
 min_version("9.0")
 

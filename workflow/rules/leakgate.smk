@@ -6,7 +6,7 @@ def leak_gate_target():
 rule leak_gate:
     """Defence in depth: after every other output is made, scan every file under results/ and
     logs/ (zip members and notebook HTML included) for any listed term or pattern value; fail
-    naming file and offset if one survived (qualflow.leakgate)."""
+    naming file and offset if one survived (qualflow.clean.leakgate)."""
     input:
         outputs=all_outputs(),
         redaction=config["data"]["redaction"],

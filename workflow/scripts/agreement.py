@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from qualflow.agreement import run_agreement
+from qualflow.agreement.run import run_agreement
 from qualflow.stage import run_stage
 
 run_stage(

@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from qualflow.clean.run import clean_study
 from qualflow.stage import run_stage
-from qualflow.transcripts import clean_study
 
 run_stage(
     snakemake,

@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from qualflow.clean.bundle import unpack_texts
 from qualflow.stage import run_stage
-from qualflow.transcripts import unpack_texts
 
 run_stage(
     snakemake,

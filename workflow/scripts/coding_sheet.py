@@ -1,5 +1,5 @@
-from qualflow.codebook import load_codebook
-from qualflow.codings import write_coding_sheet
+from qualflow.codebook.read import load_codebook
+from qualflow.codings.sheet import write_coding_sheet
 from qualflow.contracts import read_units
 from qualflow.stage import run_stage
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from qualflow.reconcile import run_consensus
+from qualflow.reconcile.run import run_consensus
 from qualflow.stage import run_stage
 
 run_stage(

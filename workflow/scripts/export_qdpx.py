@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from qualflow.codebook import load_codebook
+from qualflow.codebook.read import load_codebook
 from qualflow.contracts import read_units
-from qualflow.qdpx import export_study
+from qualflow.qdpx.export import export_study
 from qualflow.stage import run_stage
 from qualflow.study import read_interviews, read_participants
 

@@ -1,4 +1,4 @@
-from qualflow.frontpage import build_front_page
+from qualflow.present.frontpage import build_front_page
 from qualflow.stage import run_stage
 
 i, p = snakemake.input, snakemake.params

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from qualflow.codings import import_coder
+from qualflow.codings.run import import_coder
 from qualflow.stage import run_stage
 
 run_stage(

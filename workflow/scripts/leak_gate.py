@@ -1,4 +1,4 @@
-from qualflow.leakgate import run_leak_gate
+from qualflow.clean.leakgate import run_leak_gate
 from qualflow.stage import run_stage
 
 run_stage(

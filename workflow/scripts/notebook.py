@@ -1,6 +1,6 @@
 import os
 
-from qualflow.notebooks import run_notebook
+from qualflow.present.notebooks import run_notebook
 from qualflow.stage import run_stage
 
 inputs = {name: str(path) for name, path in snakemake.input.items() if name != "notebook"}

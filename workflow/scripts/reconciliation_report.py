@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from qualflow.agreement import run_reconciliation_report
+from qualflow.agreement.run import run_reconciliation_report
 from qualflow.stage import run_stage
 
 run_stage(

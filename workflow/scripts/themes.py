@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from qualflow.stage import run_stage
-from qualflow.themes import run_themes
+from qualflow.themes.run import run_themes
 
 run_stage(
     snakemake,

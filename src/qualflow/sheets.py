@@ -1,0 +1,117 @@
+"""Spreadsheet helpers shared by every stage that writes or reads .xlsx: header style, text cells,
+formula safety.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from qualflow.contracts import CODEBOOK_SHEET_COLUMNS
+from qualflow.errors import InputError
+from qualflow.io import check_formulas_have_values
+
+log = logging.getLogger(__name__)
+
+
+SHEET_NAME = "coding"
+
+CODEBOOK_SHEET = "codebook"
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+EXCEL_CELL_LIMIT = 32_767
+
+HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+
+
+@contextlib.contextmanager
+def read_workbook(path: Path) -> Iterator[Workbook]:
+    """Open an .xlsx read-only (cached values, not formulas); the file is closed afterwards,
+    even when reading stops half-way with an error."""
+    with open(path, "rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as err:  # openpyxl raises several unrelated types for a bad file
+            raise InputError(path, f"cannot be read as an Excel workbook ({err})") from None
+        check_formulas_have_values(path)
+        try:
+            yield book
+        finally:
+            book.close()
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def write_header(sheet: Worksheet, names: Sequence[str]) -> None:
+    for col, name in enumerate(names, start=1):
+        cell = sheet.cell(row=1, column=col, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="bottom", wrap_text=True)
+
+
+def add_codebook_sheet(book: Workbook, codebook: pd.DataFrame) -> None:
+    """Add a ``codebook`` sheet: code, subtheme, category, definition, include, exclude, example."""
+    sheet = book.create_sheet(CODEBOOK_SHEET)
+    write_header(sheet, CODEBOOK_SHEET_COLUMNS)
+    widths = {"code": 24, "subtheme": 24, "category": 14}
+    for col, name in enumerate(CODEBOOK_SHEET_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = widths.get(name, 45)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(codebook[CODEBOOK_SHEET_COLUMNS].itertuples(index=False), start=2):
+        for col, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=col)
+            set_text_cell(cell, value)
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+
+
+def set_text_cell(cell, value: object) -> None:
+    """Store ``value`` as an inert string cell, never a formula (OWASP formula injection).
+
+    openpyxl turns a string starting with ``=`` into a formula; forcing the string type, and
+    Excel's quote prefix on text starting with = + - @, keeps it text even when a user edits it.
+    Characters XML cannot hold are dropped; text beyond Excel's cell limit is cut (logged).
+    """
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > EXCEL_CELL_LIMIT:
+        log.warning("a text of %d characters was cut to Excel's cell limit", len(text))
+        text = text[: EXCEL_CELL_LIMIT - 1] + "…"
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, made inert with a leading ``'``.
+
+    Cells beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed with
+    a single quote, as the OWASP advice on CSV injection recommends. For CSV output only; the
+    workbook keeps the text and stores it as a string cell instead.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            values = out[column].fillna("").astype(str)
+            risky = values.str.startswith(FORMULA_TRIGGERS)
+            out[column] = values.where(~risky, "'" + values)
+    return out
