@@ -17,12 +17,12 @@ from . import grammar
 from .plan import TranscriptPlan
 from .tables import rng_for
 
-# Documents carry this time, so the same seed gives byte-identical files.
-FIXED_TIMESTAMP = datetime(2020, 7, 1, 9, 0, 0)
-
 # ---------------------------------------------------------------------------------------------
 # Raw transcript formats
 # ---------------------------------------------------------------------------------------------
+
+# Documents carry this time, so the same seed gives byte-identical files.
+FIXED_TIMESTAMP = datetime(2020, 7, 1, 9, 0, 0)
 
 _TITLES = re.compile(r"\b(Dr|Mr|Ms|Mdm|Nurse|Sister|Ward) ")
 _KEEP = "\ue010"  # a space that must not break when wrapping or splitting cues
