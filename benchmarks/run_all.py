@@ -31,7 +31,7 @@ OUT = HERE / "out"
 
 def study_at_scale(scale: int, root: Path) -> Path:
     """A synthetic study folder (cached between runs: generation is deterministic)."""
-    from qualflow.simulate import simulate_study
+    from qualflow.demo.study import simulate_study
 
     folder = root / f"x{scale}"
     if not (folder / "data" / "interviews.csv").exists():

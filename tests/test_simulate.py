@@ -18,11 +18,14 @@ import pytest
 import yaml
 from sklearn.metrics import cohen_kappa_score
 
-from qualflow import simulate as sim
-from qualflow import simulate_dialogue as dlg
 from qualflow.clean.formats import detect_encoding
 from qualflow.codebook.read import load_codebook
 from qualflow.codings.read import read_codings
+from qualflow.demo import codes, grammar, tables, world
+from qualflow.demo import dialogue as dlg
+from qualflow.demo import study as sim
+from qualflow.demo.coders import TARGET_KAPPA
+from qualflow.demo.plan import Study, build_study
 from qualflow.study import read_interviews, read_participants, read_screening
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +59,8 @@ def units(data, tmp_path_factory) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def study() -> sim.Study:
-    return sim.build_study(1, 2019)
+def study() -> Study:
+    return build_study(1, 2019)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +113,7 @@ def test_same_seed_gives_byte_identical_files(data, tmp_path):
 
 
 def test_another_seed_gives_another_study(study):
-    other = sim.build_study(1, 7)
+    other = build_study(1, 7)
     assert other.transcripts[0].turns[5].text != study.transcripts[0].turns[5].text
     assert list(other.participants["age"]) != list(study.participants["age"])
 
@@ -166,7 +169,7 @@ def test_participant_demographics(data):
     assert statistics.mean(ages) == 30.0
     assert round(statistics.stdev(ages), 1) == 6.2
     assert set(people["ethnicity"]) == {"Chinese", "Malay", "Indian"}
-    assert set(people["diagnosis"]) == set(sim.DIAGNOSES)
+    assert set(people["diagnosis"]) == set(tables.DIAGNOSES)
     assert (people["hire_year"].astype(int) >= 2017).all()
     assert (people["department"].str.len() > 0).all()
 
@@ -269,7 +272,7 @@ def test_transcription_quirks_are_spread_over_files(raw_texts):
 
 
 def test_each_participant_is_named_once_per_interview(study, raw_texts):
-    names = sim.participant_names(study.participants, 2019)
+    names = world.participant_names(study.participants, 2019)
     for plan in study.transcripts:
         text = _normalised(raw_texts[plan.file_name])
         assert text.count(names[plan.participant_id]) == 1, plan.transcript_id
@@ -356,7 +359,7 @@ def test_every_redaction_term_occurs_in_a_raw_transcript(data, raw_texts, study)
         m.group(2).removeprefix("the ")
         for plan in study.transcripts
         for turn in plan.turns
-        for m in dlg.ENTITY_MARK.finditer(turn.text)
+        for m in grammar.ENTITY_MARK.finditer(turn.text)
         if not m.group(1).startswith("#")
     }
     assert said <= set(terms["term"])
@@ -446,11 +449,11 @@ def test_kappa_per_code_spans_the_intended_range(data, units, codings):
         vb = [int((u, code) in b) for u in turns]
         assert sum(va) >= 10 and sum(vb) >= 10, code
         kappas[code] = cohen_kappa_score(va, vb)
-    off_target = {c: round(k, 2) for c, k in kappas.items() if abs(k - sim.TARGET_KAPPA[c]) > 0.1}
+    off_target = {c: round(k, 2) for c, k in kappas.items() if abs(k - TARGET_KAPPA[c]) > 0.1}
     assert off_target == {}
     values = sorted(kappas.values())
     # within the calibration tolerance of the lowest target (0.1, as off_target above)
-    assert values[0] >= min(sim.TARGET_KAPPA.values()) - 0.1 and values[-1] <= 0.97
+    assert values[0] >= min(TARGET_KAPPA.values()) - 0.1 and values[-1] <= 0.97
     assert 2 <= sum(v < 0.6 for v in values) <= 6
     assert sum(0.6 <= v <= 0.9 for v in values) >= 0.6 * len(values)
 
@@ -482,7 +485,7 @@ def test_subthemes_raised_by_participants(study):
     truth = study.truth()
     truth["participant"] = truth["transcript_id"].str.split("_").str[0]
     truth["wave"] = truth["transcript_id"].str.split("_").str[1].astype(int)
-    truth["subtheme"] = truth["code"].map(dlg.CODE_SUBTHEME)
+    truth["subtheme"] = truth["code"].map(codes.CODE_SUBTHEME)
     raised = truth.groupby("subtheme")["participant"].nunique()
     assert raised["unclear_role"] == 10 and raised["personal_growth"] == 10
     assert raised["hostility_from_staff"] in (7, 8)
@@ -497,7 +500,7 @@ def test_barriers_come_first_after_the_challenge_prompt(study):
     for plan in study.transcripts:
         prompt = next(k for k, t in enumerate(plan.turns) if t.prompt)
         answer = next(t for t in plan.turns[prompt:] if t.codes)
-        first_barrier += any(dlg.CODE_SUBTHEME[c] in dlg.BARRIERS for c in answer.codes)
+        first_barrier += any(codes.CODE_SUBTHEME[c] in codes.BARRIERS for c in answer.codes)
     assert first_barrier == len(study.transcripts)
 
 
@@ -533,4 +536,4 @@ def test_scaled_study_has_more_participants_and_csv_codings(tmp_path):
 
 def test_scale_must_be_positive():
     with pytest.raises(ValueError, match="scale"):
-        sim.build_study(0)
+        build_study(0)

@@ -16,7 +16,7 @@ from qualflow.errors import InputError
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from qualflow.simulate import simulate_study
+    from qualflow.demo.study import simulate_study
 
     out = Path(args.out)
     simulate_study(out, scale=args.scale, seed=args.seed)
