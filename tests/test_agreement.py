@@ -28,7 +28,7 @@ from qualflow.agreement.bootstrap import (
 from qualflow.agreement.counts import per_transcript_counts, transcript_level_counts
 from qualflow.agreement.reconciliation import reconciliation_summary
 from qualflow.agreement.report import SUMMARY_STATISTICS, agreement_report, presence_counts
-from qualflow.agreement.run import OUTPUT_FILES, compare_intervals, run_agreement
+from qualflow.agreement.run import compare_intervals, run_agreement
 from qualflow.agreement.statistics import (
     UNINFORMATIVE,
     cluster_robust_kappa_se,
@@ -841,6 +841,19 @@ categories:
 """
 
 
+#: The agreement rule's outputs (workflow/rules/agreement.smk), by name.
+AGREEMENT_FILES = {
+    "by_code": "agreement_by_code.csv",
+    "by_code_transcript": "agreement_by_code_transcript.csv",
+    "summary": "agreement_summary.csv",
+    "double_coded": "double_coded.csv",
+}
+
+
+def outputs_in(folder):
+    return {key: folder / name for key, name in AGREEMENT_FILES.items()}
+
+
 def test_run_agreement_writes_the_four_files_or_nothing(tmp_path):
     units, a, b, _ = make_study(n_participants=3, waves=(1, 2))
     paths = {name: tmp_path / f"{name}.csv" for name in ("units", "coder_a", "coder_b")}
@@ -850,9 +863,9 @@ def test_run_agreement_writes_the_four_files_or_nothing(tmp_path):
     codebook_yaml = tmp_path / "codebook.yaml"
     codebook_yaml.write_text(CODEBOOK_YAML, encoding="utf-8")
     out = tmp_path / "agreement"
-    args = (paths["coder_a"], paths["coder_b"], paths["units"], codebook_yaml, out)
+    args = (paths["coder_a"], paths["coder_b"], paths["units"], codebook_yaml, outputs_in(out))
     run_agreement(*args, speakers=["participant"], replicates=50, seed=2, ci_level=0.95)
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES.values())
+    assert sorted(p.name for p in out.iterdir()) == sorted(AGREEMENT_FILES.values())
     by_code = pd.read_csv(out / "agreement_by_code.csv", float_precision="round_trip")
     assert list(by_code.columns) == BY_CODE_COLUMNS
     direct = agreement_report(a, b, units, load_codebook(codebook_yaml), replicates=50, seed=2)
@@ -868,7 +881,7 @@ def test_run_agreement_writes_the_four_files_or_nothing(tmp_path):
     empty = tmp_path / "empty"
     with pytest.raises(InputError) as err:
         run_agreement(
-            paths["coder_a"], paths["coder_b"], paths["units"], codebook_yaml, empty,
+            paths["coder_a"], paths["coder_b"], paths["units"], codebook_yaml, outputs_in(empty),
             speakers=["participant"], replicates=10, seed=2, ci_level=0.95,
         )  # fmt: skip
     assert err.value.file == str(paths["coder_a"]) and err.value.row == len(bad) + 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qualflow.agreement.run import run_agreement
+from qualflow.agreement.run import AGREEMENT_OUTPUTS, run_agreement
 from qualflow.errors import InputError
-from qualflow.study import read_participants, read_table
+from qualflow.io import read_table
+from qualflow.study import read_participants
 
 UNITS = (
     "unit_id,transcript_id,participant_id,wave,turn,speaker,start,end,text,n_words\n"
@@ -55,7 +56,7 @@ def test_agreement_codings_error_after_a_blank_line_names_the_file_row(tmp_path)
             tmp_path / "b.csv",
             tmp_path / "units.csv",
             tmp_path / "codebook.yaml",
-            tmp_path / "out",
+            {key: tmp_path / f"{key}.csv" for key in AGREEMENT_OUTPUTS},
             ["participant"],
             0,
             1,

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from qualflow.codebook.read import load_codebook
+from qualflow.codebook.read import MIN_COOCCURRENCE_PAIRS, cooccurrence_pairs, load_codebook
 from qualflow.present import figures, tables
 from qualflow.study import read_interviews, read_screening
 
@@ -242,8 +242,8 @@ def test_cooccurrence_heatmap_shows_totals_on_an_honest_scale(tmp_path, book):
 
 
 def test_cooccurrence_panel_is_dropped_when_it_carries_almost_nothing(book):
-    assert tables.cooccurrence_pairs(book, "all") == 21
-    assert tables.cooccurrence_pairs(book, "barriers") == 3 < tables.MIN_COOCCURRENCE_PAIRS
+    assert cooccurrence_pairs(book, "all") == 21
+    assert cooccurrence_pairs(book, "barriers") == 3 < MIN_COOCCURRENCE_PAIRS
 
 
 def test_recruitment_flowchart_boxes_hold_the_counts(tmp_path, flow):

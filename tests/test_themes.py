@@ -53,7 +53,7 @@ from qualflow.themes.primacy import (
     rescale_primacy,
     theme_importance,
 )
-from qualflow.themes.run import OUTPUT_FILES, QUOTE_BANK, run_themes
+from qualflow.themes.run import run_themes
 from qualflow.themes.trajectories import trajectories
 
 PROMPT = "(?i)\\b(challeng|difficult)"
@@ -917,10 +917,30 @@ def write_study(tmp_path: Path, exemplars: dict[str, str] | None = None) -> dict
     return paths
 
 
+#: The themes rule's outputs (workflow/rules/themes.smk), by name.
+OUTPUT_FILES = {
+    "frequency": "theme_frequency_by_wave.csv",
+    "matrix": "participant_theme_matrix.csv",
+    "primacy_by_transcript": "primacy_by_transcript.csv",
+    "primacy": "primacy.csv",
+    "importance": "theme_importance.csv",
+    "cooccurrence": "cooccurrence.csv",
+    "exemplars": "exemplars.csv",
+    "primacy_prompts": "primacy_prompts.csv",
+    "trajectories": "trajectories.csv",
+}
+QUOTE_BANK = "quote_bank.xlsx"
+
+
+def theme_outputs(folder: Path) -> dict[str, Path]:
+    files = {key: folder / name for key, name in OUTPUT_FILES.items()}
+    return {**files, "quote_bank": folder / QUOTE_BANK}
+
+
 def run(paths: dict[str, Path], out_dir: Path) -> None:
     run_themes(
         **paths,
-        out_dir=out_dir,
+        outputs=theme_outputs(out_dir),
         primacy_prompt=PROMPT,
         weights={"frequency": 0.5, "primacy": 0.5},
         min_words=2,
@@ -1047,7 +1067,7 @@ def test_run_themes_with_no_codings_writes_zero_tables(tmp_path):
     out_dir = tmp_path / "out"
     run_themes(
         **paths,
-        out_dir=out_dir,
+        outputs=theme_outputs(out_dir),
         primacy_prompt=None,
         weights={"frequency": 1, "primacy": 1},
         min_words=2,

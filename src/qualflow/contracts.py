@@ -17,17 +17,12 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from qualflow.errors import InputError, file_rows, raise_first
-from qualflow.study import read_table
-
-if TYPE_CHECKING:
-    pass
-
+from qualflow.io import read_table
 
 #: Speaker roles of a unit (``units.csv`` column ``speaker``).
 SPEAKERS = ("interviewer", "participant")
@@ -335,3 +330,48 @@ RESOLUTION_COLUMNS = ["unit_id", "code", "decision", "rationale", "decided_by", 
 
 #: ``results/consensus/status.csv``
 CONSENSUS_STATUS_COLUMNS = ["kind", "count", "unit_id", "code", "detail"]
+
+
+PARTICIPANT_COLUMNS = ["participant_id", "gender", "age", "ethnicity", "diagnosis", "department"]
+
+
+INTERVIEW_COLUMNS = [
+    "participant_id",
+    "wave",
+    "date",
+    "duration_min",
+    "recorded",
+    "transcript_file",
+]
+
+
+SCREENING_COLUMNS = ["staff_id", "status", "reason", "participant_id"]
+
+
+REDACTION_COLUMNS = ["term", "kind", "entity"]
+
+
+LOCK_COLUMNS = ["transcript_id", "turn", "speaker", "start", "end", "digest"]
+
+
+ANCHOR_COLUMNS = ["coded_unit_id", "unit_id", "transcript_id", "change", "detail"]
+
+
+# results/codebook/changes.csv (qualflow.codebook.revision)
+CHANGES_REPORT_COLUMNS = [
+    "change",
+    "date",
+    "kind",
+    "codes",
+    "into",
+    "why",
+    "applies_to",
+    "count",
+    "detail",
+]
+
+
+COREQ_COLUMNS = ["item", "domain", "topic", "guide", "answer", "where", "status"]
+
+
+RUN_CHANGE_COLUMNS = ["change", "item", "previous", "current"]

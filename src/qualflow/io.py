@@ -21,10 +21,13 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from glob import escape as glob_escape
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from qualflow.errors import InputError
 
 #: Folders whose CSV files are read by people in a spreadsheet (see docs/files.md).
 PEOPLE_CSV_FOLDERS = frozenset({"tables", "reconciliation", "themes"})
@@ -325,3 +328,26 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
         raise InputError(path, f"not valid YAML: {problem}", line=line) from None
     except yaml.YAMLError as err:
         raise InputError(path, f"not valid YAML: {err}") from None
+
+
+def read_table(path: str | PathLike[str], required: list[str]) -> pd.DataFrame:
+    """Read a CSV as strings (empty cells stay empty) and check its required columns.
+
+    Blank rows are dropped; the index keeps each row's position in the file, so
+    ``csv_row_number(label)`` is the row a spreadsheet shows.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise InputError(path, f"cannot be read as CSV ({err})") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1)
+    # Drop empty rows but keep the index: label i is row csv_row_number(i) of the file, so
+    # row numbers in messages stay right after a blank line.
+    return frame[~(frame.apply(lambda column: column.str.strip()) == "").all(axis=1)]

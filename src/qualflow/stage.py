@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,19 @@ def run_stage(smk: Any, stage: Callable[[], None]) -> None:
         logging.getLogger("qualflow").error("%s", err, extra={"bad_input": True})
         print(f"qualflow: bad input: {err}", file=sys.stderr)
         sys.exit(1)
+
+
+def output_paths(
+    outputs: Mapping[str, str | PathLike[str]], keys: Sequence[str]
+) -> dict[str, Path]:
+    """The paths a rule names for ``keys`` (its ``output:`` by name), checked to be all there.
+
+    File names live in the rules; a stage writes exactly the paths it is given. A missing or
+    unknown key is a programming error in the rule, reported with both lists.
+    """
+    given = {key: Path(path) for key, path in outputs.items()}
+    if set(given) != set(keys):
+        raise ValueError(
+            f"outputs must be named {sorted(keys)}, got {sorted(given)} (the rule's output: names)"
+        )
+    return given

@@ -12,46 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from qualflow.contracts import INTERVIEW_COLUMNS, PARTICIPANT_COLUMNS, SCREENING_COLUMNS
 from qualflow.errors import InputError, csv_row_number
+from qualflow.io import read_table
 
 TRANSCRIPT_ID = re.compile(r"^(?P<participant>\d+)_(?P<wave>\d+)$")
 
-PARTICIPANT_COLUMNS = ["participant_id", "gender", "age", "ethnicity", "diagnosis", "department"]
-INTERVIEW_COLUMNS = [
-    "participant_id",
-    "wave",
-    "date",
-    "duration_min",
-    "recorded",
-    "transcript_file",
-]
-SCREENING_COLUMNS = ["staff_id", "status", "reason", "participant_id"]
 SCREENING_STATUSES = ("interviewed", "ineligible", "declined")
 #: Longest plausible interview; a longer duration is a typo (hours for minutes, an extra digit).
 MAX_DURATION_MIN = 600
-
-
-def read_table(path: str | PathLike[str], required: list[str]) -> pd.DataFrame:
-    """Read a CSV as strings (empty cells stay empty) and check its required columns.
-
-    Blank rows are dropped; the index keeps each row's position in the file, so
-    ``csv_row_number(label)`` is the row a spreadsheet shows.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file not found")
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(path, f"cannot be read as CSV ({err})") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1)
-    # Drop empty rows but keep the index: label i is row csv_row_number(i) of the file, so
-    # row numbers in messages stay right after a blank line.
-    return frame[~(frame.apply(lambda column: column.str.strip()) == "").all(axis=1)]
 
 
 def to_int(frame: pd.DataFrame, column: str, path: Path, allow_empty: bool = False) -> pd.Series:

@@ -10,7 +10,7 @@ run_stage(
         codings_b_csv=Path(snakemake.input.codings_b),
         units_csv=Path(snakemake.input.units),
         codebook_yaml=snakemake.params.codebook,
-        out_dir=Path(snakemake.output.by_code).parent,
+        outputs=dict(snakemake.output.items()),
         speakers=list(snakemake.params.speakers),
         replicates=snakemake.params.replicates,
         seed=snakemake.params.seed,

@@ -10,7 +10,7 @@ run_stage(
         units_csv=Path(snakemake.input.units),
         interviews_csv=Path(snakemake.input.interviews),
         codebook_yaml=snakemake.params.codebook,
-        out_dir=Path(snakemake.output.frequency).parent,
+        outputs=dict(snakemake.output.items()),
         primacy_prompt=snakemake.params.primacy_prompt,
         weights=dict(snakemake.params.weights),
         min_words=snakemake.params.min_words,

@@ -5,7 +5,7 @@ asks for.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,18 +15,14 @@ from qualflow.agreement.counts import REQUIRED_CODING_COLUMNS, REQUIRED_UNIT_COL
 from qualflow.agreement.reconciliation import reconciliation_summary
 from qualflow.agreement.report import agreement_report
 from qualflow.codebook.read import load_codebook
-from qualflow.io import OutputSet
-from qualflow.study import read_table
+from qualflow.io import OutputSet, read_table
+from qualflow.stage import output_paths
 
 logger = logging.getLogger(__name__)
 
 
-OUTPUT_FILES = {
-    "by_code": "agreement_by_code.csv",
-    "by_code_transcript": "agreement_by_code_transcript.csv",
-    "summary": "agreement_summary.csv",
-    "double_coded": "double_coded.csv",
-}
+#: The agreement tables, by the names the rule gives its outputs.
+AGREEMENT_OUTPUTS = ("by_code", "by_code_transcript", "summary", "double_coded")
 
 
 def run_reconciliation_report(
@@ -82,7 +78,7 @@ def run_agreement(
     codings_b_csv: Path,
     units_csv: Path,
     codebook_yaml: Path,
-    out_dir: Path,
+    outputs: Mapping[str, Path],
     speakers: Sequence[str],
     replicates: int,
     seed: int,
@@ -91,9 +87,11 @@ def run_agreement(
 ) -> None:
     """Stage entry: read the two coders' codings, units and codebook; write the four tables.
 
-    Writes agreement_by_code.csv, agreement_by_code_transcript.csv, agreement_summary.csv and
-    double_coded.csv into ``out_dir`` together (nothing is written if anything fails).
+    Writes the four tables of :data:`AGREEMENT_OUTPUTS` to the paths ``outputs`` names, together
+    (nothing is written if anything fails).
     """
+    paths = output_paths(outputs, AGREEMENT_OUTPUTS)
+    paths = output_paths(outputs, AGREEMENT_OUTPUTS)
     codebook = load_codebook(codebook_yaml)
     units = read_table(units_csv, REQUIRED_UNIT_COLUMNS)
     codings_a = read_table(codings_a_csv, REQUIRED_CODING_COLUMNS)
@@ -110,10 +108,9 @@ def run_agreement(
         cluster=cluster,
         sources=(codings_a_csv, codings_b_csv, units_csv),
     )
-    out_dir = Path(out_dir)
     with OutputSet() as out:
-        for key, name in OUTPUT_FILES.items():
-            out.csv(out_dir / name, tables[key])
+        for key in AGREEMENT_OUTPUTS:
+            out.csv(paths[key], tables[key])
     overall = tables["summary"].query(
         "scope == 'overall' and unit == 'turn' and statistic == 'pooled_kappa'"
     )

@@ -33,10 +33,10 @@ from pathlib import Path
 import pandas as pd
 
 from qualflow.clean.normalise import normalise_text
+from qualflow.contracts import REDACTION_COLUMNS
 from qualflow.errors import InputError, csv_row_number
-from qualflow.study import read_table
+from qualflow.io import read_table
 
-REDACTION_COLUMNS = ["term", "kind", "entity"]
 PATTERN_KINDS = {"phone": "PHONE", "email": "EMAIL", "nric": "NRIC"}
 _KIND = re.compile(r"^[A-Z][A-Z0-9_]*$")
 

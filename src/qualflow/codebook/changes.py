@@ -30,18 +30,6 @@ from qualflow.errors import InputError
 
 KINDS = ("rename", "merge", "split", "retire")
 CHANGE_COLUMNS = ["change", "kind", "codes", "into", "date", "why", "line"]
-# results/codebook/changes.csv (qualflow.codebook.revision)
-CHANGES_REPORT_COLUMNS = [
-    "change",
-    "date",
-    "kind",
-    "codes",
-    "into",
-    "why",
-    "applies_to",
-    "count",
-    "detail",
-]
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from qualflow.codebook.changes import CHANGES_REPORT_COLUMNS, CodeHistory, with_old_names
+from qualflow.codebook.changes import CodeHistory, with_old_names
 from qualflow.codebook.read import CodebookSource, load_codebook, load_history
 from qualflow.codings.run import read_study_coder
 from qualflow.codings.spans import sort_by_unit
-from qualflow.contracts import read_units
+from qualflow.contracts import CHANGES_REPORT_COLUMNS, read_units
 from qualflow.io import OutputSet
 from qualflow.reconcile.resolutions import apply_changes_to_resolutions, read_resolutions
 from qualflow.sheets import SHEET_NAME, add_codebook_sheet, set_text_cell, write_header

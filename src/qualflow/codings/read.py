@@ -34,8 +34,8 @@ from qualflow.contracts import (
     check_units,
 )
 from qualflow.errors import InputError, raise_first
+from qualflow.io import read_table
 from qualflow.sheets import EXCEL_CELL_LIMIT, SHEET_NAME, cell_text, read_workbook
-from qualflow.study import read_table
 from qualflow.text import strip_text
 
 log = logging.getLogger(__name__)

@@ -26,12 +26,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from qualflow.contracts import ANCHOR_COLUMNS, LOCK_COLUMNS
 from qualflow.errors import InputError
-from qualflow.io import write_csv
-from qualflow.study import parse_transcript_id, read_table
+from qualflow.io import read_table, write_csv
+from qualflow.study import parse_transcript_id
 
-LOCK_COLUMNS = ["transcript_id", "turn", "speaker", "start", "end", "digest"]
-ANCHOR_COLUMNS = ["coded_unit_id", "unit_id", "transcript_id", "change", "detail"]
 DIGEST_CHARS = 16
 
 

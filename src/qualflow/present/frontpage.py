@@ -25,16 +25,11 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from qualflow import __version__
-from qualflow.io import OutputSet
-from qualflow.present.run_changes import (
-    CHANGE_COLUMNS,
-    compare,
-    read_state,
-    run_state,
-    update_state,
-)
+from qualflow.contracts import RUN_CHANGE_COLUMNS
+from qualflow.io import OutputSet, read_table
+from qualflow.present.run_changes import compare, read_state, run_state, update_state
 from qualflow.present.tables import ci_label, read_result, summary_value
-from qualflow.study import read_interviews, read_participants, read_table, recorded_transcripts
+from qualflow.study import read_interviews, read_participants, recorded_transcripts
 
 CSP = (
     "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; "
@@ -384,13 +379,13 @@ def render(
 def _changes_table(rows: pd.DataFrame, limit: int = 60) -> str:
     head = "".join(
         f'<th class="{"num" if c in ("previous", "current") else "text"}">{_e(c)}</th>'
-        for c in CHANGE_COLUMNS
+        for c in RUN_CHANGE_COLUMNS
     )
     body = []
     for row in rows.head(limit).itertuples(index=False):
         cells = "".join(
             f'<td class="{"num" if c in ("previous", "current") else "text"}">{_e(v)}</td>'
-            for c, v in zip(CHANGE_COLUMNS, row, strict=True)
+            for c, v in zip(RUN_CHANGE_COLUMNS, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
     more = (

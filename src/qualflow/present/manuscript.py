@@ -28,6 +28,8 @@ import pandas as pd
 from docx.shared import Inches, Pt
 
 from qualflow import __version__
+from qualflow.contracts import COREQ_COLUMNS
+from qualflow.io import read_table
 from qualflow.present import tables
 from qualflow.present.tables import (
     fmt_count,
@@ -39,7 +41,6 @@ from qualflow.present.tables import (
     wave_label,
     wave_label_map,
 )
-from qualflow.study import read_table
 
 AUTHORS = "[AUTHORS: {}]"
 
@@ -604,8 +605,6 @@ COREQ_ITEMS: tuple[tuple[int, str, str, str], ...] = tuple(
     for k, line in enumerate(_COREQ_TEXT.strip().splitlines(), start=1)
 )
 assert len(COREQ_ITEMS) == 32
-
-COREQ_COLUMNS = ["item", "domain", "topic", "guide", "answer", "where", "status"]
 
 
 def coreq_checklist(

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
+from qualflow.contracts import RUN_CHANGE_COLUMNS
 from qualflow.present.tables import read_result, summary_value
 
-CHANGE_COLUMNS = ["change", "item", "previous", "current"]
 STATE_VERSION = 1
 
 
@@ -143,7 +143,7 @@ def compare(previous: dict[str, Any] | None, current: dict[str, Any]) -> tuple[p
             "This is the first recorded run in this folder, so there is nothing to compare "
             "with yet."
         )
-        return pd.DataFrame(columns=CHANGE_COLUMNS), note
+        return pd.DataFrame(columns=RUN_CHANGE_COLUMNS), note
     rows = _diff("input", previous["inputs"], current["inputs"])
     inputs_changed = [r["item"] for r in rows]
     if previous["pooled_kappa"] != current["pooled_kappa"]:
@@ -172,7 +172,7 @@ def compare(previous: dict[str, Any] | None, current: dict[str, Any]) -> tuple[p
         {"change": "consensus_removed", "item": k, "previous": "coded", "current": ""}
         for k in sorted(old - new)
     ]
-    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=RUN_CHANGE_COLUMNS)
     n_results = len(frame) - len(inputs_changed)
     cause = (
         f"Inputs changed since the previous run: {', '.join(inputs_changed)}."

@@ -26,9 +26,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from tabulate import tabulate
 
-from qualflow.codebook.changes import CHANGES_REPORT_COLUMNS
 from qualflow.contracts import (
     BY_CODE_COLUMNS,
+    CHANGES_REPORT_COLUMNS,
     COOCCURRENCE_COLUMNS,
     EXEMPLAR_COLUMNS,
     FREQUENCY_COLUMNS,

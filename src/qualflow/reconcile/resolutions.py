@@ -15,11 +15,11 @@ from qualflow.codebook.changes import CodeHistory
 from qualflow.codebook.read import unknown_code_problem
 from qualflow.contracts import RESOLUTION_COLUMNS, check_units
 from qualflow.errors import InputError
+from qualflow.io import read_table
 from qualflow.reconcile.disagreements import DISAGREEMENTS_SHEET
 from qualflow.sheets import (
     read_workbook,
 )
-from qualflow.study import read_table
 from qualflow.text import strip_text
 
 DECISIONS = ("include", "exclude")

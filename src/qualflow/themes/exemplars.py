@@ -22,8 +22,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from qualflow.contracts import EXEMPLAR_COLUMNS, PIN_COLUMNS
 from qualflow.errors import InputError, file_rows, raise_first
+from qualflow.io import read_table
 from qualflow.sheets import set_text_cell
-from qualflow.study import read_table
 from qualflow.themes.frequency import coded_rows, subtheme_table, unit_order
 from qualflow.themes.primacy import SCORE_DECIMALS
 

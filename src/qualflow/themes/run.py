@@ -12,8 +12,9 @@ import pandas as pd
 from qualflow.codebook.read import codebook_path, load_codebook
 from qualflow.contracts import CONSENSUS_COLUMNS, read_units
 from qualflow.errors import InputError, file_rows, raise_first
-from qualflow.io import OutputSet
-from qualflow.study import read_interviews, read_table, to_int
+from qualflow.io import OutputSet, read_table
+from qualflow.stage import output_paths
+from qualflow.study import read_interviews, to_int
 from qualflow.themes.cooccurrence import cooccurrence
 from qualflow.themes.exemplars import choose_exemplars, quote_bank, quote_bank_xlsx, read_pins
 from qualflow.themes.frequency import (
@@ -33,19 +34,20 @@ from qualflow.themes.trajectories import trajectories
 log = logging.getLogger(__name__)
 
 
-QUOTE_BANK = "quote_bank.xlsx"
-
-OUTPUT_FILES = {
-    "frequency": "theme_frequency_by_wave.csv",
-    "matrix": "participant_theme_matrix.csv",
-    "primacy_by_transcript": "primacy_by_transcript.csv",
-    "primacy": "primacy.csv",
-    "importance": "theme_importance.csv",
-    "cooccurrence": "cooccurrence.csv",
-    "exemplars": "exemplars.csv",
-    "primacy_prompts": "primacy_prompts.csv",
-    "trajectories": "trajectories.csv",
-}
+#: The theme tables, by the names the rule gives their outputs (CSV files).
+THEME_TABLES = (
+    "frequency",
+    "matrix",
+    "primacy_by_transcript",
+    "primacy",
+    "importance",
+    "cooccurrence",
+    "exemplars",
+    "primacy_prompts",
+    "trajectories",
+)
+#: Every output of the stage: the tables, and the quote bank workbook.
+THEME_OUTPUTS = (*THEME_TABLES, "quote_bank")
 
 
 def read_consensus(
@@ -131,7 +133,7 @@ def run_themes(
     units_csv: Path,
     interviews_csv: Path,
     codebook_yaml: Path,
-    out_dir: Path,
+    outputs: Mapping[str, Path],
     primacy_prompt: str | Mapping[str, str | None] | None,
     weights: Mapping[str, float],
     min_words: int,
@@ -142,10 +144,11 @@ def run_themes(
 ) -> None:
     """Stage entry: read and check the inputs, write the theme tables and the quote bank.
 
-    Outputs (``out_dir``): see :data:`OUTPUT_FILES`, and ``quote_bank.xlsx`` (each coder's
-    codes and memos from ``codings_csv``, coder name → codings CSV). ``quotes_csv``
+    ``outputs`` names a path for each of :data:`THEME_OUTPUTS`; the ``quote_bank`` workbook
+    has each coder's codes and memos (``codings_csv``: coder name → codings CSV). ``quotes_csv``
     (``data/quotes.csv``, optional) pins quotes. Nothing is written unless all succeed.
     """
+    paths = output_paths(outputs, THEME_OUTPUTS)
     codebook = load_codebook(codebook_yaml)
     units = read_units(units_csv)
     interviews = read_interviews(interviews_csv)
@@ -175,12 +178,11 @@ def run_themes(
         "primacy_prompts": primacy_prompts(units, prompts),
         "trajectories": trajectories(consensus, interviews, codebook),
     }
-    out_dir = Path(out_dir)
     with OutputSet() as out:
-        for key, name in OUTPUT_FILES.items():
-            out.csv(out_dir / name, tables[key])
+        for key in THEME_TABLES:
+            out.csv(paths[key], tables[key])
         bank = quote_bank(consensus, units, codebook, codings, tables["exemplars"])
-        out.path(out_dir / QUOTE_BANK).write_bytes(quote_bank_xlsx(bank))
+        out.path(paths["quote_bank"]).write_bytes(quote_bank_xlsx(bank))
     _log_summary(units, summary, tables["exemplars"], prompts)
 
 
