@@ -19,11 +19,11 @@ from lxml import etree
 
 from qualflow.clean.run import clean_study
 from qualflow.codebook.read import load_codebook
+from qualflow.coders import qda_user_map
 from qualflow.codings.read import read_codings
 from qualflow.contracts import read_units
 from qualflow.errors import InputError
 from qualflow.qdpx.export import export_study
-from qualflow.qdpx.files import qda_user_map
 from qualflow.qdpx.read import read_project, validate_project
 from qualflow.qdpx.spans import read_spans
 from qualflow.study import read_interviews, read_participants

@@ -19,10 +19,10 @@ from lxml import etree
 from test_qdpx import CODERS, NS, Q, _expected_units, _export, _rewrite, _to_units
 
 import qualflow.qdpx.read
+from qualflow.coders import coder_files, qda_user_map
 from qualflow.codings.read import read_codings
 from qualflow.errors import InputError
 from qualflow.qdpx.export import export_study
-from qualflow.qdpx.files import coder_files, qda_user_map
 from qualflow.qdpx.model import qualflow_guid
 from qualflow.qdpx.read import read_project, validate_project
 from qualflow.qdpx.spans import read_spans

@@ -357,7 +357,7 @@ LOCK_COLUMNS = ["transcript_id", "turn", "speaker", "start", "end", "digest"]
 ANCHOR_COLUMNS = ["coded_unit_id", "unit_id", "transcript_id", "change", "detail"]
 
 
-# results/codebook/changes.csv (qualflow.codebook.revision)
+# results/codebook/changes.csv (qualflow.revision)
 CHANGES_REPORT_COLUMNS = [
     "change",
     "date",
@@ -375,3 +375,42 @@ COREQ_COLUMNS = ["item", "domain", "topic", "guide", "answer", "where", "status"
 
 
 RUN_CHANGE_COLUMNS = ["change", "item", "previous", "current"]
+
+
+#: Every CSV the pipeline reads or writes, by its path in a study (``{coder}`` stands for a
+#: coder's name), with its columns in order. ``docs/files.md`` documents the same columns
+#: (tests/test_contracts.py checks that the two agree); stages import the lists from here.
+FILE_COLUMNS: dict[str, list[str]] = {
+    "data/screening.csv": SCREENING_COLUMNS,
+    "data/participants.csv": PARTICIPANT_COLUMNS,
+    "data/interviews.csv": INTERVIEW_COLUMNS,
+    "data/redaction.csv": REDACTION_COLUMNS,
+    "data/text_lock.csv": LOCK_COLUMNS,
+    "data/resolutions.csv": RESOLUTION_COLUMNS,
+    "data/quotes.csv": PIN_COLUMNS,
+    "results/clean/units.csv": UNIT_COLUMNS,
+    "results/clean/markers.csv": MARKER_COLUMNS,
+    "results/clean/cleaning_report.csv": REPORT_COLUMNS,
+    "results/codings/{coder}.csv": CODING_COLUMNS,
+    "results/codings/{coder}_anchoring.csv": ANCHOR_COLUMNS,
+    "results/codings/{coder}_status.csv": CODING_STATUS_COLUMNS,
+    "results/codebook/changes.csv": CHANGES_REPORT_COLUMNS,
+    "results/agreement/agreement_by_code.csv": BY_CODE_COLUMNS,
+    "results/agreement/agreement_summary.csv": SUMMARY_COLUMNS,
+    "results/agreement/double_coded.csv": DOUBLE_CODED_COLUMNS,
+    "results/reconciliation/disagreements.csv": DISAGREEMENT_FIXED,
+    "results/reconciliation/summary.csv": RECONCILIATION_COLUMNS,
+    "results/reconciliation/status.csv": CONSENSUS_STATUS_COLUMNS,
+    "results/consensus/codings.csv": CONSENSUS_COLUMNS,
+    "results/themes/theme_frequency_by_wave.csv": FREQUENCY_COLUMNS,
+    "results/themes/participant_theme_matrix.csv": MATRIX_COLUMNS,
+    "results/themes/primacy_by_transcript.csv": PRIMACY_BY_TRANSCRIPT_COLUMNS,
+    "results/themes/primacy.csv": PRIMACY_COLUMNS,
+    "results/themes/primacy_prompts.csv": PRIMACY_PROMPT_COLUMNS,
+    "results/themes/theme_importance.csv": IMPORTANCE_COLUMNS,
+    "results/themes/cooccurrence.csv": COOCCURRENCE_COLUMNS,
+    "results/themes/trajectories.csv": TRAJECTORY_COLUMNS,
+    "results/themes/exemplars.csv": EXEMPLAR_COLUMNS,
+    "results/manuscript/coreq.csv": COREQ_COLUMNS,
+    "results/changes.csv": RUN_CHANGE_COLUMNS,
+}

@@ -214,7 +214,7 @@ def check_config_values(config: dict, source: str | PathLike[str] = "config.yaml
         raise InputError(
             source, f"exemplars.min_words ({low}) is larger than exemplars.max_words ({high})"
         )
-    from qualflow.qdpx.files import coder_files
+    from qualflow.coders import coder_files
 
     seen: dict[Path, str] = {}
     for name, entry in config.get("coders", {}).items():

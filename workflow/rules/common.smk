@@ -13,7 +13,7 @@ from qualflow.codebook.read import (
     load_codebook,
 )
 from qualflow.errors import InputError
-from qualflow.qdpx.files import coder_files, qda_user_map
+from qualflow.coders import coder_files, qda_user_map
 from qualflow.io import load_yaml
 from qualflow.study import read_interviews, recorded_transcripts
 from qualflow.study import check_config_values, check_study

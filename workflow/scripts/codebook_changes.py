@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from qualflow.codebook.revision import run_codebook_changes
+from qualflow.revision import run_codebook_changes
 from qualflow.stage import run_stage
 
 run_stage(

@@ -153,7 +153,8 @@ def load_redaction_list(path: str | PathLike[str]) -> pd.DataFrame:
     rows = []
     kind_of_entity: dict[str, tuple[str, int]] = {}
     entity_of_term: dict[str, tuple[str, int]] = {}
-    for i, record in enumerate(frame[REDACTION_COLUMNS].itertuples(index=False)):
+    records = frame[REDACTION_COLUMNS].itertuples(index=False)
+    for i, record in zip(frame.index, records, strict=True):  # i: the row's place in the file
         row = csv_row_number(i)
         term = " ".join(normalise_text(record.term).split())
         kind = record.kind.strip().upper()

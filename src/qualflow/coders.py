@@ -1,5 +1,5 @@
 """Which files and which REFI-QDA user belong to each coder (config ``coders:`` and
-``qda_users:``).
+``qda_users:``), parsed once for the workflow, the import and the checks of the config.
 """
 
 from __future__ import annotations
