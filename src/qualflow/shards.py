@@ -56,7 +56,9 @@ def shard_count(setting: int | str, sizes: Sequence[int]) -> int:
     elif isinstance(setting, int) and not isinstance(setting, bool) and setting >= 1:
         wanted = setting
     else:
-        raise InputError("config.yaml", f"shards must be 'auto' or a whole number ≥ 1, not {setting!r}")
+        raise InputError(
+            "config.yaml", f"shards must be 'auto' or a whole number ≥ 1, not {setting!r}"
+        )
     return max(1, min(wanted, len(sizes)))
 
 
@@ -237,7 +239,9 @@ def gather_clean(
             by_id[result.transcript_id] = result
     missing = [job.transcript_id for job in jobs if job.transcript_id not in by_id]
     if missing:
-        raise InputError(parts[0] if parts else out_dir, f"no shard cleaned {', '.join(missing[:5])}")
+        raise InputError(
+            parts[0] if parts else out_dir, f"no shard cleaned {', '.join(missing[:5])}"
+        )
     results = [by_id[job.transcript_id] for job in jobs]
     numbering = KindNumbering()
     redo = [i for i, r in enumerate(results) if not numbering.add(r.pattern_values)]
@@ -263,7 +267,9 @@ def gather_clean(
                 )
                 for i, result in zip(redo, own, strict=True)
             ]
-            for i, result in zip(redo, _clean_many(tasks, speakers, redactor, threads), strict=True):
+            for i, result in zip(
+                redo, _clean_many(tasks, speakers, redactor, threads), strict=True
+            ):
                 results[i] = result
     texts = {r.transcript_id: r.text for r in results}
     units, markers, report = study_tables(results, redactor.kinds)

@@ -1,6 +1,5 @@
 from qualflow.shards import study_shards
 
-
 # Cleaning scatters into shards (config `shards`, or --config shards=N): contiguous runs of
 # the transcripts balanced by size (qualflow.shards), named like Snakemake's scatter items.
 SHARDS = study_shards(TRANSCRIPT_IDS, TRANSCRIPT_FILES, config["shards"])
@@ -12,7 +11,8 @@ wildcard_constraints:
 
 rule clean_shard:
     """Read, normalise, de-identify and split one shard's transcripts into turns (a few
-    size-balanced jobs, not one per transcript: each job costs Snakemake ~0.2 s to start)."""
+    size-balanced jobs, not one per transcript: each job costs Snakemake ~0.2 s to start).
+    """
     input:
         redaction=config["data"]["redaction"],
         transcripts=lambda wildcards: [f for _, f in SHARDS[wildcards.shard]],
