@@ -173,6 +173,19 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def run_scales(scales: list[int], root: Path, cores: int, shards: str, out: Path) -> str:
+    """Run every scale, merging into ``out`` (json) as each finishes; the Markdown summary."""
+    root.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    rows = {int(k): v for k, v in previous.get("runs", {}).items()}
+    print(f"Whole pipeline at {', '.join(f'x{s}' for s in scales)} ({cores} cores):", flush=True)
+    for scale in scales:
+        rows[scale] = run_pipeline(scale, root, cores, shards)
+        out.write_text(json.dumps({"runs": rows, "growth": growth(rows)}, indent=2, sort_keys=True))
+    return markdown(rows, growth(rows))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
@@ -181,19 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "qualflow-bench"))
     parser.add_argument("--out", default=str(OUT / "scale.json"))
     args = parser.parse_args(argv)
-    root = Path(args.work)
-    root.mkdir(parents=True, exist_ok=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    previous = json.loads(out.read_text()) if out.exists() else {}
-    rows = {int(k): v for k, v in previous.get("runs", {}).items()}
-    print(f"Whole pipeline at {', '.join(f'x{s}' for s in args.scales)} ({args.cores} cores):")
-    for scale in args.scales:
-        rows[scale] = run_pipeline(scale, root, args.cores, args.shards)
-        ratios = growth(rows)
-        out.write_text(json.dumps({"runs": rows, "growth": ratios}, indent=2, sort_keys=True))
-    print(markdown(rows, growth(rows)))
-    print(f"results in {out}")
+    print(run_scales(args.scales, Path(args.work), args.cores, args.shards, Path(args.out)))
+    print(f"results in {args.out}")
     return 0
 
 
