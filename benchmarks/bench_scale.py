@@ -139,7 +139,7 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
     """One table: rule × scale (seconds / peak MB), the total, and the growth ratios."""
     scales = sorted(rows)
     rules = sorted({r for row in rows.values() for r in row["rules"]})
-    head = "| rule | " + " | ".join(f"x{s} s (peak MB)" for s in scales) + " |"
+    head = "| rule | " + " | ".join(f"x{s} wall s / CPU s (peak MB)" for s in scales) + " |"
     lines = [head, "|" + " --- |" * (len(scales) + 1)]
     for rule in rules:
         cells = []
@@ -148,8 +148,8 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
             cells.append(
                 "–"
                 if entry is None
-                else f"{entry['seconds']:.1f} ({entry['max_rss_mb']:.0f})"
-                + (f" ×{entry['jobs']}" if entry["jobs"] > 1 else "")
+                else f"{entry['seconds']:.1f} / {entry['cpu_seconds']:.1f} "
+                f"({entry['max_rss_mb']:.0f})" + (f" ×{entry['jobs']}" if entry["jobs"] > 1 else "")
             )
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
     lines.append(
@@ -157,6 +157,8 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
         + " | ".join(f"**{rows[s]['seconds']:.0f}**" for s in scales)
         + " |"
     )
+    cpu = {s: sum(e["cpu_seconds"] for e in rows[s]["rules"].values()) for s in scales}
+    lines.append("| **CPU, all rules** | " + " | ".join(f"**{cpu[s]:.0f}**" for s in scales) + " |")
     lines.append(
         "| transcripts (MB) | "
         + " | ".join(f"{rows[s]['transcripts']:,} ({rows[s]['transcript_mb']:.0f})" for s in scales)
@@ -164,10 +166,11 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
     )
     lines.append("")
     for g in ratios:
+        cpu_ratio = cpu[g["to"]] / cpu[g["from"]] if cpu[g["from"]] else float("nan")
         worst = max(g["rules"].items(), key=lambda kv: kv[1], default=("-", 0))
         lines.append(
             f"- t(x{g['to']})/t(x{g['from']}) = **{g['time_ratio']:.2f}** "
-            f"for {g['size_ratio']:.1f}× the transcripts "
+            f"(CPU {cpu_ratio:.2f}) for {g['size_ratio']:.1f}× the transcripts "
             f"(steepest rule: {worst[0]} {worst[1]:.1f}×)"
         )
     return "\n".join(lines)
