@@ -8,7 +8,7 @@ CORES  ?= 4
 # Tools run from the venv (snakemake's jobs and the notebook kernels find the same Python).
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup setup-slurm run test test-fast test-tiny test-slurm lint bench report dryrun clean-results lock
+.PHONY: setup setup-slurm run test test-fast test-tiny test-slurm lint bench bench-1000 report dryrun clean-results lock
 
 setup: $(STAMP)
 
@@ -46,8 +46,12 @@ lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
-bench: setup         ## cleaning at 1x/10x/100x, Snakemake per-job cost, agreement vectorised vs naive
-	$(BIN)/python benchmarks/run_all.py
+bench: setup         ## whole pipeline at 1x/10x/100x (time + peak memory per rule, growth), per-job cost, agreement
+	nice $(BIN)/python benchmarks/run_all.py
+
+bench-1000: setup    ## the 1,000x study (~29,000 transcripts; hours, ~15 GB): adds x1000 to benchmarks/out/scale.json
+	df -h $${TMPDIR:-/tmp}
+	nice $(BIN)/python benchmarks/bench_scale.py --scales 1000
 
 report: setup        ## self-contained HTML report of every figure and table
 	$(BIN)/snakemake --cores $(CORES)

@@ -1,14 +1,14 @@
 """`make bench`: measure what the design claims about speed, on this machine.
 
-1. Cleaning: one `clean_study` job over a synthetic study at 1x, 10x and 100x the demo study
-   (100x ~ 3,000 transcripts), wall-clock seconds.
+1. The whole pipeline (`snakemake`, config `shards: auto`) on synthetic studies at 1x, 10x and
+   100x the demo (100x ~ 2,900 transcripts): wall time and each rule's time and peak memory
+   from its benchmark file, and the growth ratios (benchmarks/bench_scale.py; the 1,000x
+   study is `make bench-1000`).
 2. Snakemake's own per-job cost: N start-up-only jobs (Python + the cleaning module), to weigh
    one job per transcript against one job for the whole study.
 3. Agreement: vectorised statistics + cluster bootstrap vs a naive scikit-learn loop
    (benchmarks/bench_agreement.py).
-4. The whole pipeline (`snakemake --cores 2`) on a synthetic study at `--pipeline-scale`
-   (default 10x; 100x takes several minutes), with each rule's wall time from Snakemake's
-   total wall time.
+4. The leak gate's end-of-run scan over the largest run folder (benchmarks/bench_leakgate.py).
 Results are printed and written to benchmarks/out/*.json.
 """
 
@@ -22,65 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
-
-
-def study_at_scale(scale: int, root: Path) -> Path:
-    """A synthetic study folder (cached between runs: generation is deterministic)."""
-    from qualflow.demo.study import simulate_study
-
-    folder = root / f"x{scale}"
-    if not (folder / "data" / "interviews.csv").exists():
-        t0 = time.perf_counter()
-        simulate_study(folder, scale=scale, seed=2019)
-        print(f"  generated x{scale} study in {time.perf_counter() - t0:.1f} s")
-    return folder
-
-
-def bench_cleaning(scales: list[int], root: Path, threads: int) -> list[dict]:
-    from bench_leakgate import bench_clean_rescan
-
-    from qualflow.clean.run import clean_study
-
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    rows = []
-    for scale in scales:
-        study = study_at_scale(scale, root)
-        out = Path(tempfile.mkdtemp(prefix=f"clean_x{scale}_", dir=root))
-        n_files = len(list((study / "data" / "transcripts").iterdir()))
-        t0 = time.perf_counter()
-        clean_study(
-            interviews_csv=study / "data" / "interviews.csv",
-            transcripts_dir=study / "data" / "transcripts",
-            redaction_csv=study / "data" / "redaction.csv",
-            speakers=config["speakers"],
-            patterns=config["deid"]["patterns"],
-            out_dir=out,
-            threads=threads,
-        )
-        seconds = time.perf_counter() - t0
-        rows.append(
-            {
-                "scale": scale,
-                "transcripts": n_files,
-                "threads": threads,
-                "seconds": seconds,
-                "ms_per_transcript": 1000 * seconds / n_files,
-            }
-        )
-        # the leak gate's share of that: the cleaning stage's rescan of its own output
-        rows[-1]["leak_rescan"] = bench_clean_rescan(
-            out, study / "data" / "redaction.csv", config["deid"]["patterns"]
-        )
-        print(
-            f"  clean x{scale}: {n_files} transcripts in {seconds:.1f} s "
-            f"({1000 * seconds / n_files:.0f} ms each)"
-        )
-    return rows
 
 
 SNAKEFILE = """
@@ -131,30 +75,6 @@ def bench_snakemake_jobs(n_jobs: int, root: Path, cores: int) -> dict:
     return row
 
 
-def bench_pipeline(scale: int, root: Path, cores: int) -> dict:
-    """Wall-clock of a full run on a fresh copy of the synthetic study at ``scale``."""
-    from qualflow.cli import write_study_config
-
-    study = study_at_scale(scale, root)
-    run = Path(tempfile.mkdtemp(prefix=f"pipeline_x{scale}_", dir=root))
-    (run / "data").symlink_to(study / "data", target_is_directory=True)
-    write_study_config(REPO / "config.yaml", run)
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", str(cores)],
-        cwd=run,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"pipeline at x{scale} failed:\n{proc.stderr[-3000:]}")
-    units = sum(1 for _ in open(run / "results" / "clean" / "units.csv")) - 1
-    row = {"scale": scale, "cores": cores, "seconds": seconds, "units": units, "run": str(run)}
-    print(f"  pipeline x{scale}: {units:,} turns, whole DAG in {seconds / 60:.1f} min")
-    return row
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
@@ -164,19 +84,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "qualflow-bench"))
     parser.add_argument("--skip-agreement", action="store_true")
-    parser.add_argument("--pipeline-scale", type=int, default=10, help="0 to skip")
+    parser.add_argument("--shards", default="auto")
     args = parser.parse_args(argv)
     root = Path(args.work)
     root.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
+    markdown = ""
+    if args.scales:
+        from bench_scale import run_scales
 
-    print("Cleaning (one job for the whole study):")
-    cleaning = bench_cleaning(args.scales, root, args.threads)
+        markdown = run_scales(args.scales, root, args.threads, args.shards, OUT / "scale.json")
+
     print("Snakemake per-job cost:")
     jobs = bench_snakemake_jobs(args.jobs, root, args.threads)
-    (OUT / "cleaning.json").write_text(
-        json.dumps({"cleaning": cleaning, "snakemake_jobs": jobs}, indent=2)
-    )
+    (OUT / "snakemake_jobs.json").write_text(json.dumps(jobs, indent=2))
     if not args.skip_agreement:
         print("Agreement (vectorised vs naive):")
         subprocess.run(
@@ -188,15 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             ],
             check=True,
         )
-    if args.pipeline_scale:
-        print("Whole pipeline:")
-        pipeline = bench_pipeline(args.pipeline_scale, root, args.threads)
-        print("Leak gate (end-of-run scan of results/ and logs/):")
+    if args.scales:
         from bench_leakgate import bench_run_folder
 
-        gate_runs = [REPO] if (REPO / "results").is_dir() else []
-        pipeline["leak_gate"] = [bench_run_folder(r) for r in [*gate_runs, Path(pipeline["run"])]]
-        (OUT / "pipeline.json").write_text(json.dumps(pipeline, indent=2))
+        print("Leak gate (end-of-run scan of results/ and logs/):")
+        run = root / f"run_x{max(args.scales)}"
+        (OUT / "leakgate.json").write_text(json.dumps(bench_run_folder(run), indent=2))
+        print(markdown)
     print(f"results in {OUT}")
     return 0
 

@@ -87,6 +87,7 @@ def rule_output_names(rule_file: str, rule: str) -> list[str]:
     [
         ("themes.smk", "themes", "qualflow.themes.run:THEME_OUTPUTS"),
         ("agreement.smk", "agreement", "qualflow.agreement.run:AGREEMENT_OUTPUTS"),
+        ("clean.smk", "clean", "qualflow.clean.shards:CLEAN_OUTPUTS"),
     ],
 )
 def test_rules_name_exactly_the_outputs_their_stage_writes(rule_file, rule, keys):

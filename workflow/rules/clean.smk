@@ -1,10 +1,48 @@
-rule clean:
-    """Read, normalise, de-identify and split every transcript into turns (one job for the
-    whole study: per-transcript jobs would pay Snakemake's per-job cost thousands of times).
-    The cleaned texts leave as one zip, unpacked by `clean_texts`: Snakemake checksums every
-    input for every output, so one job reading and writing 3,000 files each would cost
-    9 million file reads."""
+from qualflow.clean.shards import study_shards
+
+# Cleaning scatters into shards (config `shards`, or --config shards=N): contiguous runs of
+# the transcripts balanced by size (qualflow.clean.shards), named like Snakemake's scatter items.
+SHARDS = study_shards(TRANSCRIPT_IDS, TRANSCRIPT_FILES, config["shards"])
+
+
+wildcard_constraints:
+    shard="|".join(SHARDS),
+
+
+rule clean_shard:
+    """Read, normalise, de-identify and split one shard's transcripts into turns (a few
+    size-balanced jobs, not one per transcript: each job costs Snakemake ~0.2 s to start).
+    """
     input:
+        redaction=config["data"]["redaction"],
+        transcripts=lambda wildcards: [f for _, f in SHARDS[wildcards.shard]],
+    output:
+        "results/clean/shards/{shard}.pkl",
+    log:
+        "logs/clean_shard_{shard}.log",
+    benchmark:
+        benchmark_file("clean_shard_{shard}")
+    conda:
+        "../envs/qualflow.yaml"
+    threads: 4
+    resources:
+        mem_mb=sized(1000, 8),
+        runtime=sized(5, 0.2),
+    params:
+        transcripts=lambda wildcards: SHARDS[wildcards.shard],
+        speakers=config["speakers"],
+        patterns=config["deid"]["patterns"],
+    script:
+        "../scripts/clean_shard.py"
+
+
+rule clean:
+    """Gather the shards: number pattern values study-wide, write the study's tables (the same
+    bytes for any shard count). The cleaned texts leave as one zip, unpacked by `clean_texts`:
+    Snakemake checksums every input for every output, so one job reading and writing 3,000
+    files each would cost 9 million file reads."""
+    input:
+        parts=expand("results/clean/shards/{shard}.pkl", shard=SHARDS),
         interviews=config["data"]["interviews"],
         redaction=config["data"]["redaction"],
         transcripts=TRANSCRIPT_FILES,
@@ -19,12 +57,11 @@ rule clean:
         benchmark_file("clean")
     conda:
         "../envs/qualflow.yaml"
-    threads: 4
     resources:
         mem_mb=sized(1000, 8),
         runtime=sized(5, 0.2),
     params:
-        transcripts_dir=lambda wildcards, input: Path(input.transcripts[0]).parent,
+        transcripts_dir=config["data"]["transcripts"],
         speakers=config["speakers"],
         patterns=config["deid"]["patterns"],
     script:

@@ -1,18 +1,18 @@
 from pathlib import Path
 
-from qualflow.clean.run import clean_study
+from qualflow.clean.shards import gather_clean
 from qualflow.stage import run_stage
 
 run_stage(
     snakemake,
-    lambda: clean_study(
-        interviews_csv=snakemake.input.interviews,
-        transcripts_dir=snakemake.params.transcripts_dir,
-        redaction_csv=snakemake.input.redaction,
+    lambda: gather_clean(
+        parts=[Path(p) for p in snakemake.input.parts],
+        interviews_csv=Path(snakemake.input.interviews),
+        transcripts_dir=Path(snakemake.params.transcripts_dir),
+        redaction_csv=Path(snakemake.input.redaction),
         speakers=dict(snakemake.params.speakers),
         patterns=list(snakemake.params.patterns),
-        out_dir=Path(snakemake.output.units).parent,
+        outputs=dict(snakemake.output.items()),
         threads=snakemake.threads,
-        texts_bundle=Path(snakemake.output.bundle),
     ),
 )

@@ -1,0 +1,206 @@
+"""Growth of the whole pipeline with study size: `snakemake` on synthetic studies at 1×, 10×,
+100× (and 1,000×: `make bench-1000`) the demo, with each rule's wall time and peak memory
+from Snakemake's `benchmark:` files (logs/benchmarks/*.tsv) and the growth ratios
+t(10×)/t(1×), t(100×)/t(10×), t(1000×)/t(100×) (linear growth: about 10; issue 13 asks ≤ 11).
+
+    python benchmarks/bench_scale.py --scales 1 10 100 [--shards auto] [--cores 2]
+
+Results go to benchmarks/out/scale.json (merged with earlier scales) and a Markdown table is
+printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out"
+
+
+def generate_study(folder: Path, scale: int) -> None:
+    """The synthetic study at ``scale`` (the one place the generator is imported)."""
+    from qualflow.demo.study import simulate_study
+
+    simulate_study(folder, scale=scale, seed=2019)
+
+
+def study_at_scale(scale: int, root: Path) -> tuple[Path, float | None]:
+    """A synthetic study folder, cached between runs (generation is deterministic); the
+    seconds generation took, or None when it was cached."""
+    folder = root / f"x{scale}"
+    if (folder / "data" / "interviews.csv").exists():
+        return folder, None
+    t0 = time.perf_counter()
+    generate_study(folder, scale)
+    seconds = time.perf_counter() - t0
+    print(f"  generated x{scale} study in {seconds:.0f} s", flush=True)
+    return folder, seconds
+
+
+def rule_of(benchmark: Path) -> str:
+    """`clean_shard_2-of-3` → `clean_shard`; `import_codings_coder_a` → `import_codings`."""
+    name = benchmark.stem
+    for prefix in ("clean_shard", "import_codings", "coding_sheet", "notebook_themes"):
+        if name.startswith(prefix + "_"):
+            return prefix
+    return name
+
+
+def read_benchmarks(folder: Path) -> dict[str, dict]:
+    """Per rule: summed wall seconds, summed CPU seconds, largest peak RSS (MB), job count."""
+    rules: dict[str, dict] = {}
+    for tsv in sorted(folder.glob("*.tsv")):
+        with tsv.open() as handle:
+            row = next(csv.DictReader(handle, delimiter="\t"))
+        entry = rules.setdefault(
+            rule_of(tsv), {"jobs": 0, "seconds": 0.0, "cpu_seconds": 0.0, "max_rss_mb": 0.0}
+        )
+        entry["jobs"] += 1
+        entry["seconds"] += float(row["s"])
+        entry["cpu_seconds"] += float(row.get("cpu_time") or 0)
+        rss = row.get("max_rss", "-")
+        entry["max_rss_mb"] = max(entry["max_rss_mb"], float(rss) if rss not in ("", "-") else 0)
+    return rules
+
+
+def run_pipeline(scale: int, root: Path, cores: int, shards: str) -> dict:
+    """A full run on a fresh run folder over the study at ``scale``: wall seconds and rules."""
+    from qualflow.cli import write_study_config
+
+    study, generated = study_at_scale(scale, root)
+    run = root / f"run_x{scale}"
+    if run.exists():
+        shutil.rmtree(run)
+    run.mkdir()
+    (run / "data").symlink_to(study / "data", target_is_directory=True)
+    write_study_config(REPO / "config.yaml", run)
+    transcripts = list((study / "data" / "transcripts").iterdir())
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", str(cores)]
+        + ["--config", f"shards={shards}"],
+        cwd=run,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - t0
+    (root / f"run_x{scale}.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"pipeline at x{scale} failed:\n{proc.stderr[-3000:]}")
+    row = {
+        "scale": scale,
+        "transcripts": len(transcripts),
+        "transcript_mb": sum(p.stat().st_size for p in transcripts) / 1e6,
+        "cores": cores,
+        "shards": shards,
+        "load_before": os.getloadavg()[0],
+        "generation_seconds": generated,
+        "seconds": seconds,
+        "rules": read_benchmarks(run / "logs" / "benchmarks"),
+    }
+    print(f"  x{scale}: {len(transcripts):,} transcripts, whole DAG in {seconds:.0f} s", flush=True)
+    return row
+
+
+def growth(rows: dict[int, dict]) -> list[dict]:
+    """t(next)/t(previous) for each pair of successive scales: whole run and each rule."""
+    scales = sorted(rows)
+    out = []
+    for small, large in zip(scales, scales[1:], strict=False):
+        a, b = rows[small], rows[large]
+        per_rule = {
+            rule: b["rules"][rule]["seconds"] / a["rules"][rule]["seconds"]
+            for rule in b["rules"]
+            if rule in a["rules"] and a["rules"][rule]["seconds"] > 0
+        }
+        out.append(
+            {
+                "from": small,
+                "to": large,
+                "size_ratio": b["transcript_mb"] / a["transcript_mb"],
+                "time_ratio": b["seconds"] / a["seconds"],
+                "rules": per_rule,
+            }
+        )
+    return out
+
+
+def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
+    """One table: rule × scale (seconds / peak MB), the total, and the growth ratios."""
+    scales = sorted(rows)
+    rules = sorted({r for row in rows.values() for r in row["rules"]})
+    head = "| rule | " + " | ".join(f"x{s} wall s / CPU s (peak MB)" for s in scales) + " |"
+    lines = [head, "|" + " --- |" * (len(scales) + 1)]
+    for rule in rules:
+        cells = []
+        for s in scales:
+            entry = rows[s]["rules"].get(rule)
+            cells.append(
+                "–"
+                if entry is None
+                else f"{entry['seconds']:.1f} / {entry['cpu_seconds']:.1f} "
+                f"({entry['max_rss_mb']:.0f})" + (f" ×{entry['jobs']}" if entry["jobs"] > 1 else "")
+            )
+        lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| **whole run (wall)** | "
+        + " | ".join(f"**{rows[s]['seconds']:.0f}**" for s in scales)
+        + " |"
+    )
+    cpu = {s: sum(e["cpu_seconds"] for e in rows[s]["rules"].values()) for s in scales}
+    lines.append("| **CPU, all rules** | " + " | ".join(f"**{cpu[s]:.0f}**" for s in scales) + " |")
+    lines.append(
+        "| transcripts (MB) | "
+        + " | ".join(f"{rows[s]['transcripts']:,} ({rows[s]['transcript_mb']:.0f})" for s in scales)
+        + " |"
+    )
+    lines.append("")
+    for g in ratios:
+        cpu_ratio = cpu[g["to"]] / cpu[g["from"]] if cpu[g["from"]] else float("nan")
+        worst = max(g["rules"].items(), key=lambda kv: kv[1], default=("-", 0))
+        lines.append(
+            f"- t(x{g['to']})/t(x{g['from']}) = **{g['time_ratio']:.2f}** "
+            f"(CPU {cpu_ratio:.2f}) for {g['size_ratio']:.1f}× the transcripts "
+            f"(steepest rule: {worst[0]} {worst[1]:.1f}×)"
+        )
+    return "\n".join(lines)
+
+
+def run_scales(scales: list[int], root: Path, cores: int, shards: str, out: Path) -> str:
+    """Run every scale, merging into ``out`` (json) as each finishes; the Markdown summary."""
+    root.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    rows = {int(k): v for k, v in previous.get("runs", {}).items()}
+    print(f"Whole pipeline at {', '.join(f'x{s}' for s in scales)} ({cores} cores):", flush=True)
+    for scale in scales:
+        rows[scale] = run_pipeline(scale, root, cores, shards)
+        out.write_text(json.dumps({"runs": rows, "growth": growth(rows)}, indent=2, sort_keys=True))
+    return markdown(rows, growth(rows))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--shards", default="auto", help="config shards for every run")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "qualflow-bench"))
+    parser.add_argument("--out", default=str(OUT / "scale.json"))
+    args = parser.parse_args(argv)
+    print(run_scales(args.scales, Path(args.work), args.cores, args.shards, Path(args.out)))
+    print(f"results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
