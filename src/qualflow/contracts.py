@@ -1,16 +1,12 @@
-"""File contracts shared by several stages: column lists and the one ``units.csv`` reader.
+"""File contracts: the columns of every CSV the pipeline reads or writes, in one place.
 
-``docs/files.md`` is the authority on every file's columns; this module holds, once, the
-columns of the files more than one module writes or reads, so that a stage imports them
-instead of restating them:
+:data:`FILE_COLUMNS` maps each file's path in a study to its columns; the named lists below
+are what the stages import, so a column is spelled once. ``docs/files.md`` describes the same
+files for people (``tests/test_contracts.py`` checks that both say the same). Output *names*
+live in the rules (``workflow/rules/*.smk``), which pass explicit paths to the stages.
 
-* ``results/clean/units.csv`` — :data:`UNIT_COLUMNS`, read and checked by :func:`read_units`;
-* ``results/codings/{coder}.csv`` — :data:`CODING_COLUMNS`;
-* the span form of ``data/codings/{coder}.csv`` (also what :mod:`qualflow.qdpx` reads from a
-  REFI-QDA project) — :data:`SPAN_COLUMNS`;
-* ``results/consensus/codings.csv`` — :data:`CONSENSUS_COLUMNS`.
-
-Columns and outputs only one stage knows about stay in that stage's module.
+Also here: the one reader of ``results/clean/units.csv`` (:func:`read_units`), which several
+stages share.
 """
 
 from __future__ import annotations
@@ -328,7 +324,7 @@ DECISION_COLUMNS = ["decision", "rationale"]
 
 RESOLUTION_COLUMNS = ["unit_id", "code", "decision", "rationale", "decided_by", "date"]
 
-#: ``results/consensus/status.csv``
+#: ``results/reconciliation/status.csv``
 CONSENSUS_STATUS_COLUMNS = ["kind", "count", "unit_id", "code", "detail"]
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from qualflow.codings.textlock import write_lock
-from qualflow.contracts import read_units
+from qualflow.contracts import INTERVIEW_COLUMNS, read_units
 from qualflow.io import atomic_path, write_csv, write_text
 
 from . import codes, grammar
@@ -78,15 +78,7 @@ def interviews_table(study: Study) -> pd.DataFrame:
     ]
     frame["recorded"] = np.where(frame["recorded"], "yes", "no")
     frame["date"] = [d.isoformat() for d in frame["date"]]
-    columns = [
-        "participant_id",
-        "wave",
-        "date",
-        "duration_min",
-        "recorded",
-        "transcript_file",
-        "note",
-    ]
+    columns = [*INTERVIEW_COLUMNS, "note"]
     return frame[columns].sort_values(["participant_id", "wave"]).reset_index(drop=True)
 
 
