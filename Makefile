@@ -37,7 +37,7 @@ test-fast: setup     ## unit tests only
 test-tiny: setup      ## the tiny study (.test/, 4 transcripts) end to end, directly and as a module
 	$(BIN)/python -m pytest -q tests/test_tiny_study.py
 
-test-slurm: setup-slurm  ## demo on a real one-node Slurm cluster vs a local run (root; not in `test`)
+test-slurm: setup-slurm  ## demo (or SCALE=10) on a real one-node Slurm cluster vs a local run (root; not in `test`)
 	CORES=2 BIN=$(BIN) bash benchmarks/slurm_vs_local.sh
 
 lint: setup

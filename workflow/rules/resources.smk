@@ -26,3 +26,12 @@ def sized(base, per_input_mb):
 def benchmark_file(name):
     """Each rule's wall time and peak memory (Snakemake's benchmark TSV), beside its log."""
     return f"logs/benchmarks/{name}.tsv"
+
+
+# The last two steps run where snakemake runs, not as cluster jobs: each only reads finished
+# outputs and writes one small file (demo: under 20 s each; 10x: see logs/benchmarks/), while as
+# a Slurm job each waited about a minute for its submission, two snakemake starts and a status
+# check, one after the other at the end of every run (README "Clusters").
+localrules:
+    frontpage,
+    leak_gate,
