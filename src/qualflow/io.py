@@ -23,11 +23,12 @@ from collections.abc import Iterator
 from glob import escape as glob_escape
 from os import PathLike
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from qualflow.errors import InputError
+
+if TYPE_CHECKING:  # imported where used: parse-time and notebook-runner code need no pandas
+    import pandas as pd
 
 #: Folders whose CSV files are read by people in a spreadsheet (see docs/files.md).
 PEOPLE_CSV_FOLDERS = frozenset({"tables", "reconciliation", "themes"})
@@ -44,6 +45,8 @@ def is_people_csv(target: str | os.PathLike[str]) -> bool:
 
 
 def _is_text(values: pd.Series) -> bool:
+    import pandas as pd
+
     return values.dtype == object or pd.api.types.is_string_dtype(values)
 
 
@@ -336,6 +339,8 @@ def read_table(path: str | PathLike[str], required: list[str]) -> pd.DataFrame:
     Blank rows are dropped; the index keeps each row's position in the file, so
     ``csv_row_number(label)`` is the row a spreadsheet shows.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 BOTH, A_ONLY, B_ONLY, NEITHER = 0, 1, 2, 3
 
@@ -318,6 +317,8 @@ def aggregate_clusters(counts: np.ndarray, cluster: np.ndarray, n_clusters: int)
 def z_for(ci_level: float) -> float:
     if not 0 < ci_level < 1:
         raise ValueError(f"ci_level must be between 0 and 1, not {ci_level!r}")
+    from scipy.stats import norm  # here, not at the top: importing the statistics stays light
+
     return float(norm.ppf(0.5 + ci_level / 2))
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+#: Module and name of pandas' Styler, registered by name so that the kernel starts without it.
+_STYLER = ("pandas.io.formats.style", "Styler")
 #: A Markdown code span (its content is never read as HTML).
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 
@@ -61,14 +63,17 @@ def styler_html(styler: Any, uuid: str) -> str:
 def load_ipython_extension(ipython: Any) -> None:
     """Register the escaping, reproducible formatters in ``ipython``'s display system."""
     from IPython.display import Markdown
-    from pandas.io.formats.style import Styler
 
     # Cell values of every Styler made from now on are HTML-escaped (pandas' own option).
     pd.set_option("styler.format.escape", "html")
     counter = itertools.count(1)
     formatters = ipython.display_formatter.formatters
-    formatters["text/html"].for_type(Styler, lambda s: styler_html(s, f"qf{next(counter)}"))
-    formatters["text/plain"].for_type(Styler, lambda s, p, cycle: p.text(styler_plain(s)))
+    # By name: importing Styler imports matplotlib.pyplot (~1 s at kernel start), which a
+    # notebook showing no Styler never needs.
+    html_ = formatters["text/html"]
+    html_.for_type_by_name(*_STYLER, lambda s: styler_html(s, f"qf{next(counter)}"))
+    plain = formatters["text/plain"]
+    plain.for_type_by_name(*_STYLER, lambda s, p, cycle: p.text(styler_plain(s)))
     formatters["text/markdown"].for_type(Markdown, lambda m: escape_markdown_html(m.data or ""))
 
 

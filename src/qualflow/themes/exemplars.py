@@ -11,14 +11,13 @@ import zipfile
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from qualflow.contracts import EXEMPLAR_COLUMNS, PIN_COLUMNS
 from qualflow.errors import InputError, file_rows, raise_first
@@ -51,6 +50,8 @@ _TFIDF_SETTINGS = {
     "smooth_idf": True,
     "norm": "l2",
 }
+if TYPE_CHECKING:
+    from scipy import sparse
 
 
 def attribution(participant_id: int, wave: int) -> str:
@@ -431,6 +432,9 @@ def _strict_candidates(in_theme: pd.DataFrame, min_words: int, max_words: int) -
 
 def _tfidf_vectors(texts: list[str], ids: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
     """L2-normalised TF-IDF rows for ``texts`` (empty matrix when no word survives)."""
+    from scipy import sparse  # imported where used: notebooks import this module for its rule text
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     row_of = {unit_id: i for i, unit_id in enumerate(ids)}
     if not texts:
         return sparse.csr_matrix((0, 0)), row_of
