@@ -5,6 +5,12 @@ t(10×)/t(1×), t(100×)/t(10×), t(1000×)/t(100×) (linear growth: about 10; i
 
     python benchmarks/bench_scale.py --scales 1 10 100 [--shards auto] [--cores 2]
 
+Studies up to 10× are generated (qualflow.demo.study.simulate_study: about a minute at 10×);
+larger ones replicate the 10× study (benchmarks/replicate.py: every participant copied under
+new ids, the same transcripts and codings), generated once and cached: 100× = 10× replicated
+×10, 1,000× = 10× replicated ×100. Generating 1,000× would take hours; the pipeline's cost
+depends on how much text and how many codings it reads, not on their variety.
+
 Results go to benchmarks/out/scale.json (merged with earlier scales) and a Markdown table is
 printed at the end.
 """
@@ -27,11 +33,30 @@ REPO = HERE.parent
 OUT = HERE / "out"
 
 
-def generate_study(folder: Path, scale: int) -> None:
-    """The synthetic study at ``scale`` (the one place the generator is imported)."""
-    from qualflow.demo.study import simulate_study
+GENERATED_UP_TO = 10  # larger studies replicate this one
 
-    simulate_study(folder, scale=scale, seed=2019)
+
+def origin(scale: int) -> str:
+    """How the study at ``scale`` is made: ``generated`` or ``x10 replicated ×N``."""
+    if scale <= GENERATED_UP_TO:
+        return "generated"
+    return f"x{GENERATED_UP_TO} replicated ×{scale // GENERATED_UP_TO}"
+
+
+def generate_study(folder: Path, scale: int) -> None:
+    """The synthetic study at ``scale``: generated up to 10×, above that the (cached) 10× study
+    replicated scale/10 times."""
+    if scale <= GENERATED_UP_TO:
+        from qualflow.demo.study import simulate_study  # the one place the generator is imported
+
+        simulate_study(folder, scale=scale, seed=2019)
+        return
+    if scale % GENERATED_UP_TO:
+        raise SystemExit(f"scales above {GENERATED_UP_TO} must be multiples of it, not {scale}")
+    from replicate import replicate_study
+
+    base, _ = study_at_scale(GENERATED_UP_TO, folder.parent)
+    replicate_study(base, folder, scale // GENERATED_UP_TO)
 
 
 def study_at_scale(scale: int, root: Path) -> tuple[Path, float | None]:
@@ -43,7 +68,7 @@ def study_at_scale(scale: int, root: Path) -> tuple[Path, float | None]:
     t0 = time.perf_counter()
     generate_study(folder, scale)
     seconds = time.perf_counter() - t0
-    print(f"  generated x{scale} study in {seconds:.0f} s", flush=True)
+    print(f"  made x{scale} study ({origin(scale)}) in {seconds:.0f} s", flush=True)
     return folder, seconds
 
 
@@ -104,6 +129,7 @@ def run_pipeline(scale: int, root: Path, cores: int, shards: str) -> dict:
         "cores": cores,
         "shards": shards,
         "load_before": os.getloadavg()[0],
+        "origin": origin(scale),
         "generation_seconds": generated,
         "seconds": seconds,
         "rules": read_benchmarks(run / "logs" / "benchmarks"),
@@ -163,6 +189,9 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
         "| transcripts (MB) | "
         + " | ".join(f"{rows[s]['transcripts']:,} ({rows[s]['transcript_mb']:.0f})" for s in scales)
         + " |"
+    )
+    lines.append(
+        "| study | " + " | ".join(rows[s].get("origin", origin(s)) for s in scales) + " |"
     )
     lines.append("")
     for g in ratios:

@@ -61,6 +61,7 @@ class Replicator:
             raise ValueError("the study has no participants")
         low, high = min(participants), max(participants)
         self.factor = factor
+        self._seen: dict[tuple[str, str, int], str] = {}
         self.step = 10 ** len(str(high - low))
         largest = high + (factor - 1) * self.step
         if len(str(largest)) != len(str(high)) or len(str(low)) != len(str(high)):
@@ -98,17 +99,21 @@ class Replicator:
         return sid if k == 0 or not sid else f"{sid}-{k}"
 
     def value(self, column: str, value: str, k: int, where: str) -> str:
-        """A cell of an id column in copy ``k`` (empty cells stay empty)."""
+        """A cell of an id column in copy ``k`` (empty cells stay empty). Remembered: a text
+        lock or coder file repeats each transcript id hundreds of times."""
         if k == 0 or value == "":
             return value
-        convert: dict[str, Callable[..., str]] = {
-            "participant_id": lambda v, k, w: self.participant(v, k),
-            "transcript_id": self.transcript,
-            "unit_id": self.unit,
-            "transcript_file": self.file_name,
-            "staff_id": self.staff,
-        }
-        return convert[column](value, k, where)
+        key = (column, value, k)
+        if key not in self._seen:
+            convert: dict[str, Callable[[str, int, str], str]] = {
+                "participant_id": lambda v, k, w: self.participant(v, k),
+                "transcript_id": self.transcript,
+                "unit_id": self.unit,
+                "transcript_file": self.file_name,
+                "staff_id": self.staff,
+            }
+            self._seen[key] = convert[column](value, k, where)
+        return self._seen[key]
 
 
 def study_participants(data: Path) -> set[int]:
