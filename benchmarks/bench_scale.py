@@ -5,6 +5,12 @@ t(10×)/t(1×), t(100×)/t(10×), t(1000×)/t(100×) (linear growth: about 10; i
 
     python benchmarks/bench_scale.py --scales 1 10 100 [--shards auto] [--cores 2]
 
+Studies up to 10× are generated (qualflow.demo.study.simulate_study: about a minute at 10×);
+larger ones replicate the 10× study (benchmarks/replicate.py: every participant copied under
+new ids, the same transcripts and codings), generated once and cached: 100× = 10× replicated
+×10, 1,000× = 10× replicated ×100. Generating 1,000× would take hours; the pipeline's cost
+depends on how much text and how many codings it reads, not on their variety.
+
 Results go to benchmarks/out/scale.json (merged with earlier scales) and a Markdown table is
 printed at the end.
 """
@@ -15,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,11 +34,30 @@ REPO = HERE.parent
 OUT = HERE / "out"
 
 
-def generate_study(folder: Path, scale: int) -> None:
-    """The synthetic study at ``scale`` (the one place the generator is imported)."""
-    from qualflow.demo.study import simulate_study
+GENERATED_UP_TO = 10  # larger studies replicate this one
 
-    simulate_study(folder, scale=scale, seed=2019)
+
+def origin(scale: int) -> str:
+    """How the study at ``scale`` is made: ``generated`` or ``x10 replicated ×N``."""
+    if scale <= GENERATED_UP_TO:
+        return "generated"
+    return f"x{GENERATED_UP_TO} replicated ×{scale // GENERATED_UP_TO}"
+
+
+def generate_study(folder: Path, scale: int) -> None:
+    """The synthetic study at ``scale``: generated up to 10×, above that the (cached) 10× study
+    replicated scale/10 times."""
+    if scale <= GENERATED_UP_TO:
+        from qualflow.demo.study import simulate_study  # the one place the generator is imported
+
+        simulate_study(folder, scale=scale, seed=2019)
+        return
+    if scale % GENERATED_UP_TO:
+        raise SystemExit(f"scales above {GENERATED_UP_TO} must be multiples of it, not {scale}")
+    from replicate import replicate_study
+
+    base, _ = study_at_scale(GENERATED_UP_TO, folder.parent)
+    replicate_study(base, folder, scale // GENERATED_UP_TO)
 
 
 def study_at_scale(scale: int, root: Path) -> tuple[Path, float | None]:
@@ -43,7 +69,7 @@ def study_at_scale(scale: int, root: Path) -> tuple[Path, float | None]:
     t0 = time.perf_counter()
     generate_study(folder, scale)
     seconds = time.perf_counter() - t0
-    print(f"  generated x{scale} study in {seconds:.0f} s", flush=True)
+    print(f"  made x{scale} study ({origin(scale)}) in {seconds:.0f} s", flush=True)
     return folder, seconds
 
 
@@ -73,8 +99,10 @@ def read_benchmarks(folder: Path) -> dict[str, dict]:
     return rules
 
 
-def run_pipeline(scale: int, root: Path, cores: int, shards: str) -> dict:
-    """A full run on a fresh run folder over the study at ``scale``: wall seconds and rules."""
+def run_pipeline(scale: int, root: Path, cores: int, shards: str, keep_going: bool = False) -> dict:
+    """A full run on a fresh run folder over the study at ``scale``: wall seconds and rules.
+    With ``keep_going`` a failed rule does not stop the others; the row then says which
+    jobs failed (``failed``) and holds the rules that finished."""
     from qualflow.cli import write_study_config
 
     study, generated = study_at_scale(scale, root)
@@ -88,14 +116,16 @@ def run_pipeline(scale: int, root: Path, cores: int, shards: str) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", str(cores)]
-        + ["--config", f"shards={shards}"],
+        + ["--config", f"shards={shards}"]
+        + (["--keep-going"] if keep_going else []),
         cwd=run,
         capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - t0
     (root / f"run_x{scale}.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
+    failed = sorted(set(re.findall(r"Error in rule (\w+):", proc.stdout + proc.stderr)))
+    if proc.returncode != 0 and not keep_going:
         raise RuntimeError(f"pipeline at x{scale} failed:\n{proc.stderr[-3000:]}")
     row = {
         "scale": scale,
@@ -104,11 +134,18 @@ def run_pipeline(scale: int, root: Path, cores: int, shards: str) -> dict:
         "cores": cores,
         "shards": shards,
         "load_before": os.getloadavg()[0],
+        "origin": origin(scale),
         "generation_seconds": generated,
         "seconds": seconds,
         "rules": read_benchmarks(run / "logs" / "benchmarks"),
     }
-    print(f"  x{scale}: {len(transcripts):,} transcripts, whole DAG in {seconds:.0f} s", flush=True)
+    if proc.returncode != 0:
+        row["failed"] = failed or ["(see the run log)"]
+    print(
+        f"  x{scale}: {len(transcripts):,} transcripts, whole DAG in {seconds:.0f} s"
+        + (f" (FAILED: {', '.join(row['failed'])})" if "failed" in row else ""),
+        flush=True,
+    )
     return row
 
 
@@ -164,6 +201,7 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
         + " | ".join(f"{rows[s]['transcripts']:,} ({rows[s]['transcript_mb']:.0f})" for s in scales)
         + " |"
     )
+    lines.append("| study | " + " | ".join(rows[s].get("origin", origin(s)) for s in scales) + " |")
     lines.append("")
     for g in ratios:
         cpu_ratio = cpu[g["to"]] / cpu[g["from"]] if cpu[g["from"]] else float("nan")
@@ -176,7 +214,9 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run_scales(scales: list[int], root: Path, cores: int, shards: str, out: Path) -> str:
+def run_scales(
+    scales: list[int], root: Path, cores: int, shards: str, out: Path, keep_going: bool = False
+) -> str:
     """Run every scale, merging into ``out`` (json) as each finishes; the Markdown summary."""
     root.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +224,7 @@ def run_scales(scales: list[int], root: Path, cores: int, shards: str, out: Path
     rows = {int(k): v for k, v in previous.get("runs", {}).items()}
     print(f"Whole pipeline at {', '.join(f'x{s}' for s in scales)} ({cores} cores):", flush=True)
     for scale in scales:
-        rows[scale] = run_pipeline(scale, root, cores, shards)
+        rows[scale] = run_pipeline(scale, root, cores, shards, keep_going)
         out.write_text(json.dumps({"runs": rows, "growth": growth(rows)}, indent=2, sort_keys=True))
     return markdown(rows, growth(rows))
 
@@ -196,8 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", default="auto", help="config shards for every run")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "qualflow-bench"))
     parser.add_argument("--out", default=str(OUT / "scale.json"))
+    parser.add_argument(
+        "--keep-going", action="store_true", help="record the rules that finished when one fails"
+    )
     args = parser.parse_args(argv)
-    print(run_scales(args.scales, Path(args.work), args.cores, args.shards, Path(args.out)))
+    work, out = Path(args.work), Path(args.out)
+    print(run_scales(args.scales, work, args.cores, args.shards, out, args.keep_going))
     print(f"results in {args.out}")
     return 0
 

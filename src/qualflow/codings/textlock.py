@@ -167,7 +167,8 @@ def anchor(lock: pd.DataFrame | None, units: pd.DataFrame) -> Anchoring:
             continue  # no longer analysed (e.g. marked not recorded): codings on it are refused
         coded.append(_as_units(old))
         moves.extend(_align(tid, old, new))
-    unlocked = [g for tid, g in by_tid.items() if tid not in set(turns["transcript_id"])]
+    locked = set(turns["transcript_id"])
+    unlocked = [g for tid, g in by_tid.items() if tid not in locked]
     columns = [*coded[0].columns] if coded else [*current.columns]
     coded_units = pd.concat([*coded, *(g[columns] for g in unlocked)], ignore_index=True)
     return Anchoring(
