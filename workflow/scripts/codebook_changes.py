@@ -15,8 +15,7 @@ run_stage(
         min_overlap=snakemake.params.min_overlap,
         out_changes=Path(snakemake.output.changes),
         out_recode={
-            Path(path).stem.removeprefix("recode_"): Path(path)
-            for path in snakemake.output.recode
+            Path(path).stem.removeprefix("recode_"): Path(path) for path in snakemake.output.recode
         },
         coders=dict(snakemake.params.coders),
         end_position=snakemake.params.end_position,
