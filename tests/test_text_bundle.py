@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import yaml
 
 from qualflow.clean.bundle import unpack_texts
 from qualflow.clean.run import clean_study
+from qualflow.contracts import TEXT_MANIFEST_COLUMNS
+from qualflow.io import read_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,10 +33,16 @@ def test_bundle_unpacks_to_the_same_texts(tmp_path):
     _clean(direct, None)
     _clean(via_zip, via_zip / "texts.zip")
     assert not list(via_zip.glob("*_*.txt")), "with a bundle, no text files are written"
-    written = unpack_texts(via_zip / "texts.zip", via_zip)
+    written = unpack_texts(via_zip / "texts.zip", via_zip, via_zip / "texts.csv")
     assert len(written) == 29
     for path in written:
         assert path.read_bytes() == (direct / path.name).read_bytes()
+    manifest = read_table(via_zip / "texts.csv", TEXT_MANIFEST_COLUMNS)
+    assert list(manifest["transcript_id"]) == [p.stem for p in written]
+    for row in manifest.itertuples():
+        data = (direct / f"{row.transcript_id}.txt").read_bytes()
+        assert int(row.characters) == len(data.decode("utf-8"))
+        assert row.sha256 == hashlib.sha256(data).hexdigest()
     for table in ["units.csv", "markers.csv", "cleaning_report.csv"]:
         assert (via_zip / table).read_bytes() == (direct / table).read_bytes()
 

@@ -36,6 +36,8 @@ UNIT_COLUMNS = [
     "text",
     "n_words",
 ]
+#: ``results/clean/texts.csv``: the cleaned texts' manifest (:mod:`qualflow.clean.bundle`)
+TEXT_MANIFEST_COLUMNS = ["transcript_id", "characters", "sha256"]
 #: Columns a units table handed over in memory must have (see :func:`check_units`).
 UNIT_FRAME_COLUMNS = [c for c in UNIT_COLUMNS if c != "n_words"]
 UNIT_TEXT_COLUMNS = ["unit_id", "transcript_id", "speaker", "text"]
@@ -384,6 +386,7 @@ FILE_COLUMNS: dict[str, list[str]] = {
     "data/text_lock.csv": LOCK_COLUMNS,
     "data/resolutions.csv": RESOLUTION_COLUMNS,
     "data/quotes.csv": PIN_COLUMNS,
+    "results/clean/texts.csv": TEXT_MANIFEST_COLUMNS,
     "results/clean/units.csv": UNIT_COLUMNS,
     "results/clean/markers.csv": MARKER_COLUMNS,
     "results/clean/cleaning_report.csv": REPORT_COLUMNS,

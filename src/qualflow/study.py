@@ -89,21 +89,23 @@ def read_interviews(path: str | PathLike[str]) -> pd.DataFrame:
     frame["recorded"] = recorded == "yes"
     frame["transcript_file"] = frame["transcript_file"].str.strip()
     frame["transcript_id"] = frame["participant_id"].astype(str) + "_" + frame["wave"].astype(str)
-    for i, row in frame.iterrows():
-        if row["recorded"] and not row["transcript_file"]:
+    columns = ["recorded", "transcript_file", "transcript_id", "participant_id", "wave"]
+    # Plain tuples, not iterrows: a Series per row costs seconds at 30,000 interviews, and
+    # this runs at parse time of every snakemake call.
+    for i, (is_recorded, file, tid, pid, wave) in zip(
+        frame.index, frame[columns].itertuples(index=False, name=None), strict=True
+    ):
+        if is_recorded and not file:
             raise InputError(
                 path, "recorded interview has no transcript_file", row=csv_row_number(i)
             )
-        if row["transcript_file"]:
-            stem = Path(row["transcript_file"]).stem
-            if stem != row["transcript_id"]:
-                raise InputError(
-                    path,
-                    f"transcript_file {row['transcript_file']!r} does not match participant "
-                    f"{row['participant_id']} wave {row['wave']} "
-                    f"(expected {row['transcript_id']}.*)",
-                    row=csv_row_number(i),
-                )
+        if file and Path(file).stem != tid:
+            raise InputError(
+                path,
+                f"transcript_file {file!r} does not match participant {pid} wave {wave} "
+                f"(expected {tid}.*)",
+                row=csv_row_number(i),
+            )
     dupes = frame["transcript_id"].duplicated()
     if dupes.any():
         i = int(dupes.idxmax())
@@ -196,8 +198,9 @@ def check_study(
                 f"participant_id {pid} is not in {participants_csv}",
                 row=csv_row_number(i),
             )
+    screened_ids = set(screened)
     for pid, i in people.items():
-        if pid not in set(screened):
+        if pid not in screened_ids:
             raise InputError(
                 participants_csv,
                 f"participant {pid} has no 'interviewed' row in {screening_csv}",

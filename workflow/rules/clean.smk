@@ -68,14 +68,16 @@ rule clean:
         "../scripts/clean.py"
 
 
-# One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt.
+# One cleaned text per transcript, the text coders code: results/clean/{transcript}.txt, and
+# their manifest texts.csv, which later rules take as input in place of the texts.
 # A local rule (runs where snakemake runs, not as a cluster job): it only unpacks one zip.
 # (A comment, not a docstring: snakefmt 2.1 misplaces a docstring next to `localrule`.)
 rule clean_texts:
     input:
         "results/clean/texts.zip",
     output:
-        clean_texts(),
+        manifest=TEXT_MANIFEST,
+        texts=clean_texts(),
     log:
         "logs/clean_texts.log",
     benchmark:

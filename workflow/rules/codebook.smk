@@ -4,7 +4,7 @@ rule codebook_changes:
     input:
         sources=[file for files in CODER_FILES.values() for file in files],
         units="results/clean/units.csv",
-        texts=clean_texts(),
+        texts=TEXT_MANIFEST,
         text_lock=config["data"]["text_lock"],
         resolutions=config["data"]["resolutions"],
     output:

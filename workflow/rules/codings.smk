@@ -23,7 +23,7 @@ rule import_codings:
     input:
         source=coder_source,
         units="results/clean/units.csv",
-        texts=clean_texts(),
+        texts=TEXT_MANIFEST,
         text_lock=config["data"]["text_lock"],
     output:
         codings="results/codings/{coder}.csv",

@@ -20,9 +20,11 @@ rule frontpage:
         exemplars="results/themes/exemplars.csv",
         cleaning_report="results/clean/cleaning_report.csv",
         coding_status=expand("results/codings/{coder}_status.csv", coder=CODERS),
-        # Every file the page links: the notebooks' outputs, then the files for people.
+        # Every file the page links: the notebooks' outputs, then the files for people. Paths
+        # as plain strings: a `rules.x.output` item makes Snakemake look up every input of this
+        # rule (the transcripts too) in a dict keyed by whole input lists, N² at 1,000x.
         links=[
-            *rules.notebook_agreement.output,
+            *map(str, rules.notebook_agreement.output),
             *[
                 path
                 for rule, names in (
@@ -32,8 +34,8 @@ rule frontpage:
                 for category in names
                 for path in expand(list(rule.output), category=category)
             ],
-            *rules.notebook_manuscript.output,
-            *rules.notebook_reconciliation.output,
+            *map(str, rules.notebook_manuscript.output),
+            *map(str, rules.notebook_reconciliation.output),
             "results/reconciliation/disagreements.xlsx",
             "results/reconciliation/disagreements.csv",
             "results/reconciliation/status.csv",

@@ -3,7 +3,7 @@ rule export_qdpx:
     QualCoder and code blind."""
     input:
         units="results/clean/units.csv",
-        texts=clean_texts(),
+        texts=TEXT_MANIFEST,
         codebook=config["data"]["codebook"],
         participants=config["data"]["participants"],
         interviews=config["data"]["interviews"],
@@ -31,7 +31,7 @@ rule export_qdpx_coder:
     work under the project's first user, so each coder gets a project of their own."""
     input:
         units="results/clean/units.csv",
-        texts=clean_texts(),
+        texts=TEXT_MANIFEST,
         codebook=config["data"]["codebook"],
         participants=config["data"]["participants"],
         interviews=config["data"]["interviews"],

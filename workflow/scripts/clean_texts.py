@@ -5,5 +5,9 @@ from qualflow.stage import run_stage
 
 run_stage(
     snakemake,
-    lambda: unpack_texts(Path(snakemake.input[0]), Path(snakemake.output[0]).parent),
+    lambda: unpack_texts(
+        Path(snakemake.input[0]),
+        Path(snakemake.output.manifest).parent,
+        Path(snakemake.output.manifest),
+    ),
 )

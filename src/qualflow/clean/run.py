@@ -64,12 +64,13 @@ def plan_transcripts(
     }
     listed: dict[str, tuple[bool, int]] = {}
     jobs = []
-    for i, row in interviews.iterrows():
-        name = row["transcript_file"]
+    columns = ["transcript_file", "recorded", "transcript_id", "participant_id", "wave"]
+    rows = interviews[columns].itertuples(index=False, name=None)
+    for i, (name, recorded, tid, pid, wave) in zip(interviews.index, rows, strict=True):
         if not name:
             continue
-        listed[name] = (bool(row["recorded"]), csv_row_number(i))
-        if not row["recorded"]:
+        listed[name] = (bool(recorded), csv_row_number(i))
+        if not recorded:
             continue
         if name not in present:
             raise InputError(
@@ -77,11 +78,7 @@ def plan_transcripts(
                 f"transcript file {name!r} is listed but not in {folder}",
                 row=csv_row_number(i),
             )
-        jobs.append(
-            TranscriptJob(
-                row["transcript_id"], int(row["participant_id"]), int(row["wave"]), present[name]
-            )
-        )
+        jobs.append(TranscriptJob(tid, int(pid), int(wave), present[name]))
     for name, path in sorted(present.items()):
         parse_transcript_id(path.stem, path)
         if path.suffix.lower() not in FORMATS:
