@@ -99,10 +99,18 @@ def read_benchmarks(folder: Path) -> dict[str, dict]:
     return rules
 
 
-def run_pipeline(scale: int, root: Path, cores: int, shards: str, keep_going: bool = False) -> dict:
+def run_pipeline(
+    scale: int,
+    root: Path,
+    cores: int,
+    shards: str,
+    keep_going: bool = False,
+    until: list[str] | None = None,
+) -> dict:
     """A full run on a fresh run folder over the study at ``scale``: wall seconds and rules.
     With ``keep_going`` a failed rule does not stop the others; the row then says which
-    jobs failed (``failed``) and holds the rules that finished."""
+    jobs failed (``failed``) and holds the rules that finished. With ``until`` (rule names)
+    only those rules and what they depend on run (Snakemake's ``--until``)."""
     from qualflow.cli import write_study_config
 
     study, generated = study_at_scale(scale, root)
@@ -117,7 +125,8 @@ def run_pipeline(scale: int, root: Path, cores: int, shards: str, keep_going: bo
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", str(cores)]
         + ["--config", f"shards={shards}"]
-        + (["--keep-going"] if keep_going else []),
+        + (["--keep-going"] if keep_going else [])
+        + (["--until", *until] if until else []),
         cwd=run,
         capture_output=True,
         text=True,
@@ -139,6 +148,8 @@ def run_pipeline(scale: int, root: Path, cores: int, shards: str, keep_going: bo
         "seconds": seconds,
         "rules": read_benchmarks(run / "logs" / "benchmarks"),
     }
+    if until:
+        row["until"] = until
     if proc.returncode != 0:
         row["failed"] = failed or ["(see the run log)"]
     print(
@@ -215,7 +226,13 @@ def markdown(rows: dict[int, dict], ratios: list[dict]) -> str:
 
 
 def run_scales(
-    scales: list[int], root: Path, cores: int, shards: str, out: Path, keep_going: bool = False
+    scales: list[int],
+    root: Path,
+    cores: int,
+    shards: str,
+    out: Path,
+    keep_going: bool = False,
+    until: list[str] | None = None,
 ) -> str:
     """Run every scale, merging into ``out`` (json) as each finishes; the Markdown summary."""
     root.mkdir(parents=True, exist_ok=True)
@@ -224,7 +241,7 @@ def run_scales(
     rows = {int(k): v for k, v in previous.get("runs", {}).items()}
     print(f"Whole pipeline at {', '.join(f'x{s}' for s in scales)} ({cores} cores):", flush=True)
     for scale in scales:
-        rows[scale] = run_pipeline(scale, root, cores, shards, keep_going)
+        rows[scale] = run_pipeline(scale, root, cores, shards, keep_going, until)
         out.write_text(json.dumps({"runs": rows, "growth": growth(rows)}, indent=2, sort_keys=True))
     return markdown(rows, growth(rows))
 
@@ -239,9 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep-going", action="store_true", help="record the rules that finished when one fails"
     )
+    parser.add_argument(
+        "--until",
+        nargs="+",
+        metavar="RULE",
+        help="run only these rules and what they depend on (use another --out)",
+    )
     args = parser.parse_args(argv)
     work, out = Path(args.work), Path(args.out)
-    print(run_scales(args.scales, work, args.cores, args.shards, out, args.keep_going))
+    print(run_scales(args.scales, work, args.cores, args.shards, out, args.keep_going, args.until))
     print(f"results in {args.out}")
     return 0
 

@@ -129,6 +129,40 @@ def test_gate_over_results_and_logs_positive_control(tmp_path):
     assert "pei" not in str(err.value).lower() and not report.exists()
 
 
+def test_gate_scans_repeated_content_once_but_reports_every_leaking_copy(tmp_path):
+    """Identical clean contents are scanned once (the cleaned texts reappear in texts.zip and
+    every .qdpx); a leaking content is never remembered, so each copy is named."""
+    import zipfile
+
+    from qualflow.clean import leakgate
+
+    results = tmp_path / "results"
+    results.mkdir()
+    clean, leaking = "[STAFF_1] was kind\n", "then Dr Lee came\n"
+    for name in ("a.txt", "b.txt"):
+        (results / name).write_text(clean)
+    with zipfile.ZipFile(results / "texts.zip", "w") as bundle:
+        bundle.writestr("a.txt", clean)
+        bundle.writestr("x.txt", leaking)
+    (results / "y.txt").write_text(leaking)
+    calls = []
+    original = leakgate.find_leaks
+
+    def counted(redactor, text, file, member=None):
+        calls.append((file, member))
+        return original(redactor, text, file, member)
+
+    leakgate.find_leaks = counted
+    try:
+        with pytest.raises(leakgate.LeakError) as err:
+            leakgate.leak_gate(gate_redactor(), [results], results / "leak_gate.txt")
+    finally:
+        leakgate.find_leaks = original
+    assert calls == [(str(results / "a.txt"), None), (str(results / "texts.zip"), "x.txt"),
+                     (str(results / "y.txt"), None)]  # fmt: skip
+    assert "(2 leak(s) in 2 file(s))" in err.value.problem
+
+
 def test_gate_on_cleaned_output(study):  # noqa: F811
     from qualflow.clean.deid import Redactor
     from qualflow.clean.leakgate import LeakError, check_clean_transcript
