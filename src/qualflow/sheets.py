@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -59,21 +59,29 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def write_header(sheet: Worksheet, names: Sequence[str]) -> None:
+def write_header(
+    sheet: Worksheet,
+    names: Sequence[str],
+    widths: Mapping[str, float] | None = None,
+    default_width: float | None = None,
+) -> None:
+    """Row 1: the column names, bold on the header fill; with ``widths`` (by name, else
+    ``default_width``) each column's width too."""
     for col, name in enumerate(names, start=1):
         cell = sheet.cell(row=1, column=col, value=name)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="bottom", wrap_text=True)
+        width = (widths or {}).get(name, default_width)
+        if width is not None:
+            sheet.column_dimensions[get_column_letter(col)].width = width
 
 
 def add_codebook_sheet(book: Workbook, codebook: pd.DataFrame) -> None:
     """Add a ``codebook`` sheet: code, subtheme, category, definition, include, exclude, example."""
     sheet = book.create_sheet(CODEBOOK_SHEET)
-    write_header(sheet, CODEBOOK_SHEET_COLUMNS)
     widths = {"code": 24, "subtheme": 24, "category": 14}
-    for col, name in enumerate(CODEBOOK_SHEET_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = widths.get(name, 45)
+    write_header(sheet, CODEBOOK_SHEET_COLUMNS, widths, default_width=45)
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(codebook[CODEBOOK_SHEET_COLUMNS].itertuples(index=False), start=2):
         for col, value in enumerate(row, start=1):

@@ -9,16 +9,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qualflow.codings.spans import sort_by_unit
 from qualflow.contracts import DECISION_COLUMNS, DISAGREEMENT_FIXED, check_units
 from qualflow.sheets import (
-    HEADER_FILL,
     add_codebook_sheet,
     set_text_cell,
+    write_header,
 )
 from qualflow.text import strip_text
 
@@ -147,12 +147,7 @@ def disagreements_workbook(disagreements: pd.DataFrame, codebook: pd.DataFrame) 
         "decision": 11,
         "rationale": 40,
     }
-    for col, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=col, value=name)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="bottom", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(col)].width = widths.get(name, 9)
+    write_header(sheet, columns, widths, default_width=9)
     wrap = Alignment(wrap_text=True, vertical="top")
     band = False
     previous_unit = None
