@@ -15,7 +15,7 @@ from qualflow.codings.read import load_codings, read_codings
 from qualflow.codings.run import import_coder
 from qualflow.codings.sheet import write_coding_sheet
 from qualflow.codings.spans import spans_to_units
-from qualflow.contracts import CODING_COLUMNS, check_units, read_units
+from qualflow.contracts import CODING_COLUMNS, SHEET_FIXED_COLUMNS, check_units, read_units
 from qualflow.errors import InputError
 
 CODEBOOK_YAML = """\
@@ -504,6 +504,41 @@ def test_prefilled_sheet_reads_back_to_the_same_codings(study, tmp_path):
     write_coding_sheet(study["units"], study["codebook"], path, codings=codings)
     back, _ = read(study, path, coder="coder_b")
     pd.testing.assert_frame_equal(back, codings)
+
+
+def test_sheet_past_the_row_limit_continues_on_numbered_sheets(study, tmp_path):
+    """Beyond Excel's 1,048,575 unit rows the sheet goes on as `coding 2`, `coding 3`, ...
+    (here 4 rows a sheet); each has the header and checks, and all are read back."""
+    units = study["units"]
+    codings = pd.DataFrame(
+        {
+            "coder": "coder_b",
+            "unit_id": ["50001_1:2", "50001_2:4", "50002_1:4"],
+            "transcript_id": ["50001_1", "50001_2", "50002_1"],
+            "code": ["peer_network", "peer_network", "role_confusion"],
+            "memo": "",
+        }
+    )
+    path = tmp_path / "coder_b.xlsx"
+    write_coding_sheet(units, study["codebook"], path, codings=codings, rows_per_sheet=4)
+    book = openpyxl.load_workbook(path)
+    parts = -(-len(units) // 4)
+    titles = ["coding", *[f"coding {k}" for k in range(2, parts + 1)]]
+    assert book.sheetnames == [*titles, "codebook"]
+    rows = [r for t in titles for r in book[t].iter_rows(min_row=2, values_only=True)]
+    assert [r[0] for r in rows] == list(
+        units.sort_values(["participant_id", "wave", "turn"])["unit_id"]
+    )
+    assert all(book[t].cell(1, 1).value == "unit_id" for t in titles)
+    assert all(book[t].data_validations.dataValidation for t in titles)
+    back, status = read(study, path, coder="coder_b")
+    pd.testing.assert_frame_equal(back, codings)
+    # a mistake on a later sheet is reported with that sheet's name and row
+    last = book[titles[-1]]
+    last.cell(2, len(SHEET_FIXED_COLUMNS) + 1).value = "maybe"
+    book.save(path)
+    with pytest.raises(InputError, match=rf"sheet '{titles[-1]}', cell .2 .* holds 'maybe'"):
+        read(study, path, coder="coder_b")
 
 
 def test_sheet_text_is_never_a_formula(study, tmp_path):

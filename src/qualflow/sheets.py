@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 SHEET_NAME = "coding"
 
+#: Rows of one Excel worksheet (header included); a coding sheet with more units continues on
+#: worksheets ``coding 2``, ``coding 3``, ... (about 1,000x the demo study needs five).
+EXCEL_MAX_ROWS = 1_048_576
+
 CODEBOOK_SHEET = "codebook"
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,6 +38,22 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+
+
+def coding_sheet_title(part: int) -> str:
+    """``coding`` for the first worksheet of a coding sheet, ``coding 2`` ... after it."""
+    return SHEET_NAME if part == 1 else f"{SHEET_NAME} {part}"
+
+
+def coding_sheet_titles(sheetnames: Sequence[str]) -> list[str]:
+    """A workbook's coding worksheets in order: ``coding``, ``coding 2``, ... (others ignored)."""
+    parts = {1 if name == SHEET_NAME else _part_number(name): name for name in sheetnames}
+    return [name for part, name in sorted(parts.items()) if part]
+
+
+def _part_number(title: str) -> int:
+    match = re.fullmatch(rf"{SHEET_NAME} ([2-9]|[1-9][0-9]+)", title)
+    return int(match.group(1)) if match else 0
 
 
 @contextlib.contextmanager

@@ -35,7 +35,13 @@ from qualflow.contracts import (
 )
 from qualflow.errors import InputError, raise_first
 from qualflow.io import read_table
-from qualflow.sheets import EXCEL_CELL_LIMIT, SHEET_NAME, cell_text, read_workbook
+from qualflow.sheets import (
+    EXCEL_CELL_LIMIT,
+    SHEET_NAME,
+    cell_text,
+    coding_sheet_titles,
+    read_workbook,
+)
 from qualflow.text import strip_text
 
 log = logging.getLogger(__name__)
@@ -519,14 +525,20 @@ def _read_sheet(
 
     The sheet's ``text`` column must be the unit's text as coded (text lock) or as it is now;
     which one decides whether its unit ids are carried to the current units."""
+    records: list[tuple] = []
+    tally.rows_read = 0
     with read_workbook(path) as book:
-        if SHEET_NAME not in book.sheetnames:
+        titles = coding_sheet_titles(book.sheetnames)
+        if SHEET_NAME not in titles:
             raise InputError(
                 path, f"no sheet named {SHEET_NAME!r} (sheets: {', '.join(book.sheetnames)})"
             )
-        records, tally.rows_read = _sheet_records(
-            path, book[SHEET_NAME], codebook, units, current_digests
-        )
+        for title in titles:  # `coding`, then `coding 2` ... past Excel's row limit
+            part, n_rows = _sheet_records(
+                path, book[title], title, codebook, units, current_digests
+            )
+            records += part
+            tally.rows_read += n_rows
     items = pd.DataFrame(records, columns=["row", "unit_id", "code", "memo", "basis", "recode_of"])
     transcript_of = units.set_index("unit_id")["transcript_id"]
     return items.assign(
@@ -541,6 +553,7 @@ def _read_sheet(
 def _sheet_records(
     path: Path,
     sheet: Worksheet,
+    title: str,
     codebook: pd.DataFrame,
     units: pd.DataFrame,
     current_digests: Mapping[str, str],
@@ -550,9 +563,9 @@ def _sheet_records(
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
-        raise InputError(path, f"sheet {SHEET_NAME!r} is empty", row=1)
+        raise InputError(path, f"sheet {title!r} is empty", row=1)
     names = [None if v is None else str(v).strip() for v in header]
-    code_columns = _sheet_code_columns(path, names, codebook)
+    code_columns = _sheet_code_columns(path, title, names, codebook)
     column = {
         name: names.index(name)
         for name in ("unit_id", "memo", "text", "recode_of")
@@ -566,20 +579,24 @@ def _sheet_records(
         cell = {name: cell_text(values[i]) for name, i in column.items()}
         unit_id = cell["unit_id"]
         applied = [
-            code for col, code in code_columns if _is_applied(path, r, col, code, values[col])
+            code
+            for col, code in code_columns
+            if _is_applied(path, title, r, col, code, values[col])
         ]
         if not unit_id:
             if applied:
                 raise InputError(
-                    path, f"sheet {SHEET_NAME!r}: codes entered but unit_id is empty", row=r
+                    path, f"sheet {title!r}: codes entered but unit_id is empty", row=r
                 )
             continue
         if unit_id not in coded_digests and unit_id not in current_digests:
             raise InputError(
-                path, f"sheet {SHEET_NAME!r}: unit_id {unit_id!r} is not in units.csv", row=r
+                path, f"sheet {title!r}: unit_id {unit_id!r} is not in units.csv", row=r
             )
         n_rows += 1
-        basis = _sheet_basis(path, r, unit_id, cell.get("text"), coded_digests, current_digests)
+        basis = _sheet_basis(
+            path, title, r, unit_id, cell.get("text"), coded_digests, current_digests
+        )
         memo, recode_of = cell.get("memo", ""), cell.get("recode_of", "")
         records.extend((r, unit_id, code, memo, basis, recode_of) for code in applied)
         if recode_of and not applied:
@@ -589,6 +606,7 @@ def _sheet_records(
 
 def _sheet_basis(
     path: Path,
+    title: str,
     row: int,
     unit_id: str,
     text: str | None,
@@ -606,7 +624,7 @@ def _sheet_basis(
         return "current"
     raise InputError(
         path,
-        f"sheet {SHEET_NAME!r}: the text in this row is not the text of unit {unit_id} — "
+        f"sheet {title!r}: the text in this row is not the text of unit {unit_id} — "
         "neither as coded (the study's text lock) nor as cleaned now; the sheet was made from "
         "another version of the transcripts, or its text was edited",
         row=row,
@@ -617,15 +635,17 @@ def _sheet_normal(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _sheet_code_columns(path: Path, names: list, codebook: pd.DataFrame) -> list[tuple[int, str]]:
+def _sheet_code_columns(
+    path: Path, title: str, names: list, codebook: pd.DataFrame
+) -> list[tuple[int, str]]:
     """(column index, code) of every code column; together they must match the codebook."""
     if "unit_id" not in names:
-        raise InputError(path, f"sheet {SHEET_NAME!r} has no unit_id column", row=1)
+        raise InputError(path, f"sheet {title!r} has no unit_id column", row=1)
     seen = [n for n in names if n]
     repeated = sorted({n for n in seen if seen.count(n) > 1})
     if repeated:
         raise InputError(
-            path, f"sheet {SHEET_NAME!r}: column(s) {', '.join(repeated)} appear twice", row=1
+            path, f"sheet {title!r}: column(s) {', '.join(repeated)} appear twice", row=1
         )
     reserved = set(SHEET_FIXED_COLUMNS) | set(SHEET_OPTIONAL_COLUMNS)
     columns = [(i, n) for i, n in enumerate(names) if n and n not in reserved]
@@ -648,7 +668,7 @@ def _sheet_code_columns(path: Path, names: list, codebook: pd.DataFrame) -> list
         parts += [f"unexpected column(s) {', '.join(unexpected)}"] if unexpected else []
         raise InputError(
             path,
-            f"sheet {SHEET_NAME!r}: the code columns no longer match the codebook: "
+            f"sheet {title!r}: the code columns no longer match the codebook: "
             f"{'; '.join(parts)} (rename the columns, or code on a new sheet made from the "
             "current codebook)",
             row=1,
@@ -656,7 +676,7 @@ def _sheet_code_columns(path: Path, names: list, codebook: pd.DataFrame) -> list
     return columns
 
 
-def _is_applied(path: Path, row: int, col: int, code: str, value: object) -> bool:
+def _is_applied(path: Path, title: str, row: int, col: int, code: str, value: object) -> bool:
     """1, x or yes apply the code; blank or 0 do not; anything else is an error."""
     if value is None:
         return False
@@ -673,7 +693,7 @@ def _is_applied(path: Path, row: int, col: int, code: str, value: object) -> boo
             return False
     raise InputError(
         path,
-        f"sheet {SHEET_NAME!r}, cell {get_column_letter(col + 1)}{row} (code {code}) holds "
+        f"sheet {title!r}, cell {get_column_letter(col + 1)}{row} (code {code}) holds "
         f"{value!r}; enter 1, x or yes to apply the code, or leave it blank (or 0)",
         row=row,
     )

@@ -17,9 +17,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from qualflow.contracts import SHEET_FIXED_COLUMNS, check_units
 from qualflow.io import atomic_path, save_workbook
 from qualflow.sheets import (
+    EXCEL_MAX_ROWS,
     HEADER_FILL,
-    SHEET_NAME,
     add_codebook_sheet,
+    coding_sheet_title,
     set_text_cell,
     write_header,
 )
@@ -37,20 +38,24 @@ def write_coding_sheet(
     codebook: pd.DataFrame,
     path: Path,
     codings: pd.DataFrame | None = None,
+    rows_per_sheet: int = EXCEL_MAX_ROWS - 1,
 ) -> None:
     """Write an .xlsx coding sheet for coders without QDA software (atomically).
 
     Sheet ``coding``: unit_id, speaker, text, then one column per code (codebook order; the
     header's comment holds the label and definition), where the coder enters 1 (or x / yes).
-    Every turn is listed, interviewer turns in grey, for context. Sheet ``codebook``: the
-    definitions. With ``codings`` (columns unit_id, code) the sheet is written pre-filled.
+    Every turn is listed, interviewer turns in grey, for context. Beyond Excel's row limit
+    (``rows_per_sheet`` units) the rows continue on ``coding 2``, ``coding 3``, ... with the
+    same header. Sheet ``codebook``: the definitions. With ``codings`` (columns unit_id, code)
+    the sheet is written pre-filled.
     """
     units = check_units(units).sort_values(["participant_id", "wave", "turn"], kind="mergesort")
     marked = _marked_cells(codings, units, list(codebook["code"]))
     book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_NAME
-    _write_coding_rows(sheet, units, codebook, marked)
+    for part, start in enumerate(range(0, max(len(units), 1), rows_per_sheet), start=1):
+        sheet = book.active if part == 1 else book.create_sheet()
+        sheet.title = coding_sheet_title(part)
+        _write_coding_rows(sheet, units.iloc[start : start + rows_per_sheet], codebook, marked)
     add_codebook_sheet(book, codebook)
     with atomic_path(path) as tmp:
         save_workbook(book, tmp)  # fixed dates: byte-identical reruns
