@@ -468,6 +468,36 @@ def test_temporaries_orphaned_by_a_killed_run_are_removed(tmp_path):
     assert names == [".units.ab12cd34.tmp.txt", ".units.b.ab12cd34.tmp.csv", "units.csv"]
 
 
+def test_output_set_lists_each_folder_once_and_removes_only_its_targets_orphans(
+    tmp_path, monkeypatch
+):
+    """Unpacking 29,000 texts listed their folder once per text (29,000 × 58,000 entries):
+    an OutputSet now lists each folder once, with the same orphan rules as above."""
+    import os
+
+    import qualflow.io
+    from qualflow.io import OutputSet
+
+    (tmp_path / ".t7.ab12cd34.tmp.txt").write_text("half")  # t7.txt's, left by kill -9
+    (tmp_path / ".t7.ab12cd34.tmp.csv").write_text("other")  # t7.csv's: not written here
+    (tmp_path / ".keep.ab12cd34.tmp.txt").write_text("other")  # keep.txt's: not written here
+    listings = []
+    scandir = os.scandir
+
+    def counted(path):
+        listings.append(path)
+        return scandir(path)
+
+    monkeypatch.setattr(qualflow.io.os, "scandir", counted)
+    with OutputSet() as out:
+        for k in range(50):
+            out.text(tmp_path / f"t{k}.txt", f"text {k}\n")
+    assert len(listings) == 1
+    names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert names == [".keep.ab12cd34.tmp.txt", ".t7.ab12cd34.tmp.csv"]
+    assert (tmp_path / "t7.txt").read_text() == "text 7\n"
+
+
 def test_xlsx_formula_without_saved_value_is_an_error_naming_the_cell(tmp_path):
     import openpyxl
 

@@ -19,8 +19,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
-from glob import escape as glob_escape
+from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,19 +98,41 @@ def _publish(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
-def _remove_orphans(target: Path, suffix: str) -> None:
-    """Remove temporary files of ``target`` left by a run that was killed (``kill -9`` skips
-    every cleanup): only one job at a time writes a target, so any such file is an orphan."""
-    name = re.compile(rf"^\.{re.escape(target.stem)}\.[a-z0-9_]{{8}}{re.escape(suffix)}$")
-    for path in target.parent.glob(f".{glob_escape(target.stem)}.*{glob_escape(suffix)}"):
-        if name.match(path.name):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+#: A temporary file of :func:`_temporary_beside`: ``.{target stem}.{8 random}.tmp{suffix}``.
+_TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)\.[a-z0-9_]{8}(?P<suffix>\.tmp(?:\.[^.]*)?)$")
 
 
-def _temporary_beside(target: Path, suffix: str) -> Path:
+def orphans_in(folder: Path) -> dict[tuple[str, str], list[Path]]:
+    """Temporary files in ``folder`` by the target they were for, ``(stem, ".tmp" + suffix)``:
+    left by a run that was killed (``kill -9`` skips every cleanup); only one job at a time
+    writes a target, so any such file is an orphan. One listing of the folder, so that writing
+    29,000 texts into it does not list it 29,000 times."""
+    found: dict[tuple[str, str], list[Path]] = {}
+    if folder.is_dir():
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                match = _TEMPORARY_NAME.match(entry.name)
+                if match:
+                    key = (match["stem"], match["suffix"])
+                    found.setdefault(key, []).append(Path(entry.path))
+    return found
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _temporary_beside(
+    target: Path, suffix: str, orphans: dict[tuple[str, str], list[Path]] | None = None
+) -> Path:
+    """A new temporary file next to ``target``, after removing ``target``'s orphans (from
+    ``orphans``, an :func:`orphans_in` listing of its folder, or a fresh listing)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(target, suffix)
+    if orphans is None:
+        orphans = orphans_in(target.parent)
+    _remove(orphans.pop((target.stem, suffix), []))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     return Path(tmp)
@@ -155,11 +176,14 @@ class OutputSet:
 
     def __init__(self) -> None:
         self._staged: list[tuple[Path, Path]] = []
+        self._orphans: dict[Path, dict[tuple[str, str], list[Path]]] = {}
 
     def path(self, target: str | os.PathLike[str]) -> Path:
         """A temporary path to write ``target``'s content to; published on exit."""
         target = Path(target)
-        tmp = _temporary_beside(target, ".tmp" + target.suffix)
+        if target.parent not in self._orphans:  # each folder listed once
+            self._orphans[target.parent] = orphans_in(target.parent)
+        tmp = _temporary_beside(target, ".tmp" + target.suffix, self._orphans[target.parent])
         self._staged.append((tmp, target))
         return tmp
 
