@@ -28,4 +28,5 @@ rule all:
     default_target: True
     input:
         all_outputs(),
+        missing_clean_texts(),
         leak_gate_target(),

@@ -134,6 +134,18 @@ def test_editing_a_transcript_reschedules_its_cleaning_and_downstream(study):
     assert "agreement" in rules and "themes" in rules
 
 
+def test_a_deleted_cleaned_text_is_remade(study):
+    """Rules read the texts through their manifest; a text deleted by hand is still remade."""
+    path = sorted((study / "results/clean").glob("*_*.txt"))[0]
+    original = path.read_bytes()
+    try:
+        path.unlink()
+        rules = scheduled_rules(study)
+    finally:
+        path.write_bytes(original)
+    assert rules.get("clean_texts") == 1 and "clean" not in rules
+
+
 def test_editing_one_coder_reruns_that_import_onward_not_cleaning(study):
     config = __import__("yaml").safe_load((study / "config.yaml").read_text())
     coder, source = next(iter(config["coders"].items()))
