@@ -3,6 +3,10 @@ from qualflow.clean.shards import study_shards
 # Cleaning scatters into shards (config `shards`, or --config shards=N): contiguous runs of
 # the transcripts balanced by size (qualflow.clean.shards), named like Snakemake's scatter items.
 SHARDS = study_shards(TRANSCRIPT_IDS, TRANSCRIPT_FILES, config["shards"])
+# With one shard, clean_shard → clean is a chain: on a cluster it runs as one job (a group;
+# local runs ignore groups), one submission and one status check less. With more shards the
+# shards stay separate jobs, so that a cluster runs them side by side.
+CLEAN_GROUP = "clean" if len(SHARDS) == 1 else None
 
 
 wildcard_constraints:
@@ -22,6 +26,8 @@ rule clean_shard:
         "logs/clean_shard_{shard}.log",
     benchmark:
         benchmark_file("clean_shard_{shard}")
+    group:
+        CLEAN_GROUP
     conda:
         "../envs/qualflow.yaml"
     threads: 4
@@ -55,6 +61,8 @@ rule clean:
         "logs/clean.log",
     benchmark:
         benchmark_file("clean")
+    group:
+        CLEAN_GROUP
     conda:
         "../envs/qualflow.yaml"
     resources:

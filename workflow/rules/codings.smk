@@ -9,6 +9,9 @@ rule coding_sheet:
         "logs/coding_sheet_{coder}.log",
     benchmark:
         benchmark_file("coding_sheet_{coder}")
+    # A side output nothing else waits for: the jobs on the way to the notebooks go first
+    # (here, and on Slurm through `nice` in the profile).
+    priority: -1
     conda:
         "../envs/qualflow.yaml"
     resources:

@@ -98,7 +98,8 @@ TEXT_MANIFEST = "results/clean/texts.csv"
 def missing_clean_texts():
     """Cleaned texts deleted since `clean_texts` wrote the manifest. Snakemake remakes only
     missing outputs that something requests, so `all` requests these few (not all N texts:
-    that is the N² matching again); none on a first run, where the manifest is missing too."""
+    that is the N² matching again); none on a first run, where the manifest is missing too.
+    """
     if not Path(TEXT_MANIFEST).exists():
         return []
     return [text for text in clean_texts() if not Path(text).exists()]

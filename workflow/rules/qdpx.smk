@@ -13,6 +13,9 @@ rule export_qdpx:
         "logs/export_qdpx.log",
     benchmark:
         benchmark_file("export_qdpx")
+    # A side output nothing else waits for: the jobs on the way to the notebooks go first
+    # (here, and on Slurm through `nice` in the profile).
+    priority: -1
     conda:
         "../envs/qualflow.yaml"
     resources:
@@ -41,6 +44,9 @@ rule export_qdpx_coder:
         "logs/export_qdpx_{coder}.log",
     benchmark:
         benchmark_file("export_qdpx_coder_{coder}")
+    # A side output nothing else waits for: the jobs on the way to the notebooks go first
+    # (here, and on Slurm through `nice` in the profile).
+    priority: -1
     conda:
         "../envs/qualflow.yaml"
     resources:

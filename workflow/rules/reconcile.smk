@@ -11,6 +11,9 @@ rule disagreements:
         "logs/disagreements.log",
     benchmark:
         benchmark_file("disagreements")
+    # A side output nothing else waits for: the jobs on the way to the notebooks go first
+    # (here, and on Slurm through `nice` in the profile).
+    priority: -1
     conda:
         "../envs/qualflow.yaml"
     resources:
