@@ -1,6 +1,7 @@
 """Growth of the whole pipeline with study size: `snakemake` on synthetic studies at 1×, 10×,
-100× (and 1,000×: `make bench-1000`) the demo, with each rule's wall time and peak memory
-from Snakemake's `benchmark:` files (logs/benchmarks/*.tsv) and the growth ratios
+100× (and 1,000×: `make bench-1000`) the demo, with each rule's wall time (Snakemake's
+`benchmark:` files, logs/benchmarks/*.tsv), CPU time and peak memory (the usage line each
+stage logs: qualflow.stage.resource_usage) and the growth ratios
 t(10×)/t(1×), t(100×)/t(10×), t(1000×)/t(100×) (linear growth: about 10; issue 13 asks ≤ 11).
 
     python benchmarks/bench_scale.py --scales 1 10 100 [--shards auto] [--cores 2]
@@ -83,20 +84,54 @@ def rule_of(benchmark: Path) -> str:
 
 
 def read_benchmarks(folder: Path) -> dict[str, dict]:
-    """Per rule: summed wall seconds, summed CPU seconds, largest peak RSS (MB), job count."""
+    """Per rule: summed wall seconds, summed CPU seconds, largest peak RSS (MB), job count.
+
+    Wall seconds come from Snakemake's benchmark files. CPU seconds and the peak come from the
+    usage line each stage logs last (qualflow.stage.resource_usage, exact); Snakemake's
+    sampled ``cpu_time`` misses what ran after its last sample (every 30 s after the first
+    30), which made short jobs look cheap and growth ratios look superlinear. The peak is the
+    larger of the process's exact peak and Snakemake's sampled sum over the job's processes
+    (worker pools). ``cpu_source`` says whether every job's CPU came from a usage line."""
     rules: dict[str, dict] = {}
     for tsv in sorted(folder.glob("*.tsv")):
         with tsv.open() as handle:
             row = next(csv.DictReader(handle, delimiter="\t"))
         entry = rules.setdefault(
-            rule_of(tsv), {"jobs": 0, "seconds": 0.0, "cpu_seconds": 0.0, "max_rss_mb": 0.0}
+            rule_of(tsv),
+            {
+                "jobs": 0,
+                "seconds": 0.0,
+                "cpu_seconds": 0.0,
+                "max_rss_mb": 0.0,
+                "cpu_source": "getrusage",
+            },
         )
+        rss = row.get("max_rss", "-")
+        sampled_rss = float(rss) if rss not in ("", "-", "NA") else 0.0
+        usage = logged_usage(folder.parent / f"{tsv.stem}.log")
+        if usage is None:
+            cpu, peak = float(row.get("cpu_time") or 0), sampled_rss
+            entry["cpu_source"] = "benchmark (sampled)"
+        else:
+            cpu, peak = usage["cpu"], max(usage["peak"], sampled_rss)
         entry["jobs"] += 1
         entry["seconds"] += float(row["s"])
-        entry["cpu_seconds"] += float(row.get("cpu_time") or 0)
-        rss = row.get("max_rss", "-")
-        entry["max_rss_mb"] = max(entry["max_rss_mb"], float(rss) if rss not in ("", "-") else 0)
+        entry["cpu_seconds"] += cpu
+        entry["max_rss_mb"] = max(entry["max_rss_mb"], peak)
     return rules
+
+
+def logged_usage(log: Path) -> dict[str, float] | None:
+    """The job's CPU seconds and peak MB from the last usage line of its log, if any."""
+    from qualflow.stage import USAGE_LINE
+
+    if not log.exists():
+        return None
+    found = USAGE_LINE.findall(log.read_text(encoding="utf-8", errors="replace"))
+    if not found:
+        return None
+    cpu, peak, _worker = (float(x) for x in found[-1])
+    return {"cpu": cpu, "peak": peak}
 
 
 def run_pipeline(

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from qualflow.errors import InputError
-from qualflow.stage import run_stage
+from qualflow.stage import USAGE_LINE, resource_usage, run_stage
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,3 +116,29 @@ def test_listed_transcript_missing_names_the_row(study):
     proc = dry_run(study)
     assert proc.returncode != 0
     assert "interviews.csv" in proc.stdout and "50002_2.txt" in proc.stdout
+
+
+def test_run_stage_logs_the_jobs_cpu_including_finished_workers(tmp_path):
+    """The usage line counts a worker process's CPU (Snakemake's sampled benchmark misses work
+    done after its last sample), and bench_scale reads it back from the job's log."""
+    log = tmp_path / "logs" / "stage.log"
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass"
+
+    def stage():
+        subprocess.run([sys.executable, "-c", burn], check=True)
+
+    before = resource_usage()[0]
+    run_stage(SimpleNamespace(log=[str(log)]), stage)
+    line = log.read_text().splitlines()[-1]
+    match = USAGE_LINE.search(line)
+    assert match, line
+    assert float(match["cpu"]) >= before + 0.6
+    assert float(match["peak"]) > 0
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from bench_scale import logged_usage
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    assert logged_usage(log)["cpu"] == float(match["cpu"])
+    assert logged_usage(tmp_path / "missing.log") is None

@@ -41,7 +41,7 @@ rule export_qdpx_coder:
     output:
         "results/qdpx/study_{coder}.qdpx",
     log:
-        "logs/export_qdpx_{coder}.log",
+        "logs/export_qdpx_coder_{coder}.log",
     benchmark:
         benchmark_file("export_qdpx_coder_{coder}")
     # A side output nothing else waits for: the jobs on the way to the notebooks go first

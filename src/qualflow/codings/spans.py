@@ -18,13 +18,24 @@ def sort_by_unit(
 ) -> pd.DataFrame:
     """Rows with a ``unit_id`` sorted by participant, wave, turn (numerically), then ``extra``."""
     keys = units.set_index("unit_id")[["participant_id", "wave", "turn"]]
+    at = keys.index.get_indexer(frame["unit_id"])  # one hash lookup for the three keys
     order = pd.DataFrame(
-        {f"_{c}": frame["unit_id"].map(keys[c]) for c in keys.columns}, index=frame.index
+        {f"_{c}": _taken(keys[c].to_numpy(), at) for c in keys.columns}, index=frame.index
     )
     for column in extra:
         order[column] = frame[column]
     order = order.sort_values(list(order.columns), kind="mergesort")
     return frame.loc[order.index].reset_index(drop=True)
+
+
+def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values[at]``, NaN where ``at`` is -1 (a unit not in the table: sorted last)."""
+    unknown = at < 0
+    if not unknown.any():
+        return values[at]
+    if not len(values):
+        return np.full(len(at), np.nan)
+    return np.where(unknown, np.nan, values[at])
 
 
 def spans_to_units(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qualflow.contracts import ANCHOR_COLUMNS, LOCK_COLUMNS
@@ -181,15 +182,15 @@ def anchor(lock: pd.DataFrame | None, units: pd.DataFrame) -> Anchoring:
 
 def _as_units(lock_turns: pd.DataFrame) -> pd.DataFrame:
     tid = lock_turns["transcript_id"]
-    parsed = [parse_transcript_id(t) for t in pd.unique(tid)]
-    pid = {t: p for t, (p, _) in zip(pd.unique(tid), parsed, strict=True)}
-    wave = {t: w for t, (_, w) in zip(pd.unique(tid), parsed, strict=True)}
+    # One hash pass over the (millions of) turns, then each id parsed once and taken by code.
+    codes, ids = pd.factorize(tid)
+    parsed = np.array([parse_transcript_id(t) for t in ids], dtype="int64").reshape(-1, 2)
     return pd.DataFrame(
         {
             "unit_id": tid + ":" + lock_turns["turn"].astype(str),
             "transcript_id": tid,
-            "participant_id": tid.map(pid),
-            "wave": tid.map(wave),
+            "participant_id": parsed[codes, 0],
+            "wave": parsed[codes, 1],
             "turn": lock_turns["turn"],
             "speaker": lock_turns["speaker"],
             "start": lock_turns["start"],
