@@ -17,6 +17,7 @@ from qualflow.codings.sheet import write_coding_sheet
 from qualflow.codings.spans import spans_to_units
 from qualflow.contracts import CODING_COLUMNS, SHEET_FIXED_COLUMNS, check_units, read_units
 from qualflow.errors import InputError
+from qualflow.sheets import read_workbook
 
 CODEBOOK_YAML = """\
 categories:
@@ -551,6 +552,55 @@ def test_sheet_text_is_never_a_formula(study, tmp_path):
     assert sheet["C3"].value.startswith("=HYPERLINK")
     assert sheet["C3"].data_type == "s" and sheet["C3"].quotePrefix
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_every_part_of_a_split_sheet_keeps_its_checks_and_layout(study, tmp_path):
+    """Written row by row, each worksheet still has the styled header with the codes'
+    comments, widths, frozen panes, filter, the 1/x/yes check, the fill of marked cells, grey
+    interviewer turns, inert text, and its size for readers."""
+    units = study["units"].copy()
+    units.loc[units["unit_id"] == "50002_1:4", "text"] = "=1+1"
+    path = tmp_path / "coder_b.xlsx"
+    write_coding_sheet(units, study["codebook"], path, rows_per_sheet=6)
+    book = openpyxl.load_workbook(path)
+    titles = ["coding", "coding 2", "coding 3", "coding 4"]
+    assert book.sheetnames == [*titles, "codebook"]
+    for title, n_units in zip(titles, [6, 6, 6, 2], strict=True):
+        sheet, last = book[title], n_units + 1
+        assert sheet.freeze_panes == "D2"
+        assert sheet.auto_filter.ref == f"A1:G{last}"
+        widths = [sheet.column_dimensions[c].width for c in "ABCDEFG"]
+        assert widths == [14, 12, 80, 4.5, 4.5, 4.5, 4.5]
+        assert sheet.row_dimensions[1].height == 7 * len("supervisor_backing") + 12
+        assert all(c.font.bold and c.fill.fgColor.rgb == "00DDE6F0" for c in sheet[1])
+        assert sheet["D1"].alignment.text_rotation == 90
+        assert sheet["D1"].comment.text.startswith("Supervisor backing")
+        assert sheet["G1"].comment.text.startswith("Task drift")
+        (marks,) = sheet.data_validations.dataValidation
+        assert str(marks.sqref) == f"D2:G{last}" and marks.formula1 == '"1,x,yes"'
+        (coded,) = sheet.conditional_formatting
+        assert str(coded.sqref) == f"D2:G{last}"
+        assert coded.rules[0].formula == ["LEN(D2)>0"]
+        assert coded.rules[0].dxf.fill.fgColor.rgb == "00C6EFCE"
+        for row in sheet.iter_rows(min_row=2, max_col=3):
+            assert all(c.data_type == "s" and c.alignment.wrap_text for c in row)
+            assert all(bool(c.font.italic) == (row[1].value == "interviewer") for c in row)
+    assert book["coding 4"]["C3"].value == "=1+1" and book["coding 4"]["C3"].quotePrefix
+    with read_workbook(path) as recorded:  # the size a read-only reader goes by
+        assert [recorded[t].calculate_dimension() for t in titles] == [
+            "A1:G7",
+            "A1:G7",
+            "A1:G7",
+            "A1:G3",
+        ]
+        assert recorded["codebook"].calculate_dimension() == "A1:G5"
+
+
+def test_coding_sheet_is_byte_identical_when_written_again(study, tmp_path):
+    paths = [tmp_path / run / "coder_b.xlsx" for run in ("first", "second")]
+    for path in paths:
+        write_coding_sheet(study["units"], study["codebook"], path, rows_per_sheet=6)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
 
 
 def test_prefilling_with_an_unknown_code_is_refused(study, tmp_path):

@@ -17,12 +17,13 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from qualflow.errors import InputError
 
@@ -212,6 +213,8 @@ class OutputSet:
 #: The date written into Office files and their zip entries, so reruns are byte-identical.
 FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FIXED_CORE_DATE = "2000-01-01T00:00:00Z"
+#: Bytes copied at a time between zip entries (:func:`save_workbook`).
+_COPY_CHUNK = 1 << 20
 _CORE_DATES = re.compile(r"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
@@ -219,19 +222,27 @@ def reproducible_zip(data: bytes) -> bytes:
     """An Office file (xlsx, docx) rewritten to be the same bytes for the same content: every
     zip entry dated :data:`FIXED_ZIP_DATE`, and the created/modified dates in
     ``docProps/core.xml`` set to :data:`FIXED_CORE_DATE` (openpyxl stamps the save time)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        _copy_reproducibly(source, buffer)
+    return buffer.getvalue()
+
+
+def _copy_reproducibly(source: zipfile.ZipFile, target: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Copy every entry of ``source`` into a new zip at ``target`` as :func:`reproducible_zip`
+    describes, streaming: no entry is held in memory whole (but ``docProps/core.xml``)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                content = _CORE_DATES.sub(rf"\g<1>{FIXED_CORE_DATE}\g<3>", text).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_DATE)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, content)
-    return buffer.getvalue()
+            if info.filename == "docProps/core.xml":
+                text = source.read(info).decode("utf-8")
+                archive.writestr(entry, _CORE_DATES.sub(rf"\g<1>{FIXED_CORE_DATE}\g<3>", text))
+                continue
+            entry.file_size = info.file_size  # as writestr sets it: the same zip64 choice
+            with source.open(info) as src, archive.open(entry, "w") as dst:
+                shutil.copyfileobj(src, dst, _COPY_CHUNK)
 
 
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
@@ -281,10 +292,15 @@ def check_formulas_have_values(path: str | os.PathLike[str]) -> None:
 
 def save_workbook(book: Any, path: str | os.PathLike[str]) -> None:
     """Save an openpyxl workbook to ``path`` (typically an :class:`OutputSet` path) so that
-    the same workbook gives the same bytes on every run (:func:`reproducible_zip`)."""
-    buffer = io.BytesIO()
-    book.save(buffer)
-    Path(path).write_bytes(reproducible_zip(buffer.getvalue()))
+    the same workbook gives the same bytes on every run (:func:`reproducible_zip`).
+
+    The workbook is saved to an unnamed temporary file beside ``path`` and copied entry by
+    entry, so a large (write-only) workbook is never held in memory."""
+    with tempfile.TemporaryFile(dir=Path(path).parent) as raw:
+        book.save(raw)
+        raw.seek(0)
+        with zipfile.ZipFile(raw) as source:
+            _copy_reproducibly(source, path)
 
 
 # --------------------------------------------------------------------------- study YAML

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qualflow.contracts import CODEBOOK_SHEET_COLUMNS
@@ -81,35 +83,71 @@ def cell_text(value: object) -> str:
 
 
 def write_header(
-    sheet: Worksheet,
+    sheet: Worksheet | WriteOnlyWorksheet,
     names: Sequence[str],
     widths: Mapping[str, float] | None = None,
     default_width: float | None = None,
 ) -> None:
-    """Row 1: the column names, bold on the header fill; with ``widths`` (by name, else
-    ``default_width``) each column's width too."""
+    """Row 1 of a sheet still empty (write-only too): the column names, bold on the header
+    fill; with ``widths`` (by name, else ``default_width``) each column's width too."""
     for col, name in enumerate(names, start=1):
-        cell = sheet.cell(row=1, column=col, value=name)
+        width = (widths or {}).get(name, default_width)
+        if width is not None:  # before any row: a write-only sheet writes its columns first
+            sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.append(header_cells(sheet, names))
+
+
+def header_cells(sheet: Worksheet | WriteOnlyWorksheet, names: Sequence[str]) -> list[Cell]:
+    """Cells for row 1 (to ``sheet.append``): each name bold on the header fill."""
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="bottom", wrap_text=True)
-        width = (widths or {}).get(name, default_width)
-        if width is not None:
-            sheet.column_dimensions[get_column_letter(col)].width = width
+        cells.append(cell)
+    return cells
 
 
 def add_codebook_sheet(book: Workbook, codebook: pd.DataFrame) -> None:
-    """Add a ``codebook`` sheet: code, subtheme, category, definition, include, exclude, example."""
+    """Add a ``codebook`` sheet: code, subtheme, category, definition, include, exclude, example
+    (to a write-only workbook too)."""
     sheet = book.create_sheet(CODEBOOK_SHEET)
+    declare_size(sheet, len(codebook) + 1, len(CODEBOOK_SHEET_COLUMNS))
+    sheet.freeze_panes = "A2"
     widths = {"code": 24, "subtheme": 24, "category": 14}
     write_header(sheet, CODEBOOK_SHEET_COLUMNS, widths, default_width=45)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for r, row in enumerate(codebook[CODEBOOK_SHEET_COLUMNS].itertuples(index=False), start=2):
-        for col, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=col)
-            set_text_cell(cell, value)
-            cell.alignment = wrap
-    sheet.freeze_panes = "A2"
+    for row in codebook[CODEBOOK_SHEET_COLUMNS].itertuples(index=False):
+        sheet.append([text_cell(sheet, value, wrap) for value in row])
+
+
+def declare_size(sheet: Worksheet | WriteOnlyWorksheet, n_rows: int, n_columns: int) -> None:
+    """Give a write-only sheet the size (``<dimension ref="A1:…">``) a normal sheet records;
+    readers size their rows by it. Call before the first row is appended.
+
+    openpyxl writes the size only of a sheet that can ``calculate_dimension``, which a
+    write-only sheet cannot (its rows are on disk); a normal sheet keeps its own."""
+    if isinstance(sheet, WriteOnlyWorksheet):
+        ref = f"A1:{get_column_letter(n_columns)}{n_rows}"
+        sheet.calculate_dimension = lambda: ref
+
+
+def text_cell(
+    sheet: Worksheet | WriteOnlyWorksheet,
+    value: object,
+    alignment: Alignment | None = None,
+    font: Font | None = None,
+) -> Cell:
+    """A new inert string cell (:func:`set_text_cell`) for ``sheet.append``, optionally with an
+    alignment and a font."""
+    cell = WriteOnlyCell(sheet)
+    set_text_cell(cell, value)
+    if alignment is not None:
+        cell.alignment = alignment
+    if font is not None:
+        cell.font = font
+    return cell
 
 
 def set_text_cell(cell, value: object) -> None:
