@@ -51,3 +51,29 @@ def test_bundle_is_deterministic(tmp_path):
     _clean(tmp_path / "a", tmp_path / "a.zip")
     _clean(tmp_path / "b", tmp_path / "b.zip")
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+def test_a_cleaned_text_edited_by_hand_is_refused_by_every_reader(tmp_path):
+    """Later rules take the manifest as input, so Snakemake never sees an edit of a text under
+    results/clean/; the readers (QDA export and import, the text lock) stop and name it."""
+    import pytest
+
+    from qualflow.clean.bundle import read_clean_text, write_text_bundle
+    from qualflow.codings.textlock import _cleaned_text
+    from qualflow.errors import InputError
+
+    texts = {"50001_1": "Interviewer: How was it?\nParticipant: Fine.\n", "50001_2": "I: Hi.\n"}
+    write_text_bundle(tmp_path / "texts.zip", texts)
+    unpack_texts(tmp_path / "texts.zip", tmp_path, tmp_path / "texts.csv")
+    assert read_clean_text(tmp_path / "50001_1.txt") == texts["50001_1"]
+
+    edited = tmp_path / "50001_1.txt"
+    edited.write_text(texts["50001_1"].replace("Fine", "Great"), encoding="utf-8")
+    for reader in (read_clean_text, _cleaned_text):
+        with pytest.raises(InputError, match="changed since cleaning wrote it") as err:
+            reader(edited)
+        assert str(edited) in str(err.value)
+    assert read_clean_text(tmp_path / "50001_2.txt") == texts["50001_2"]
+
+    (tmp_path / "texts.csv").unlink()  # texts without a manifest (clean_study) are read as is
+    assert "Great" in read_clean_text(edited)

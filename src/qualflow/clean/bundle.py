@@ -5,12 +5,18 @@ so 3,000 texts as inputs of six rules cost billions of regex matches at 1,000x).
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
 import zipfile
 from pathlib import Path
 
 from qualflow.contracts import TEXT_MANIFEST_COLUMNS
+from qualflow.errors import InputError
 from qualflow.io import OutputSet
+
+#: The manifest's name: beside the texts it lists (the rules' ``results/clean/texts.csv``).
+MANIFEST_NAME = "texts.csv"
 
 
 def write_text_bundle(path: Path, texts: dict[str, str]) -> None:
@@ -46,3 +52,45 @@ def _manifest_row(transcript_id: str, data: bytes) -> tuple[str, int, str]:
 
 
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+
+
+def read_clean_text(path: Path, missing: str = "cleaned transcript not found") -> str:
+    """A cleaned text (UTF-8), checked against the SHA-256 the manifest beside it recorded when
+    it was written: a text edited by hand under ``results/clean/`` is never exported, coded on
+    or locked. Snakemake does not see such an edit (later rules take the manifest as input),
+    so the readers stop instead, naming the file. ``missing``: the message if it is absent."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, missing) from None
+    expected = manifest_digests(path.parent).get(path.stem)
+    if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+        raise InputError(
+            path,
+            f"changed since cleaning wrote it (not the SHA-256 in {MANIFEST_NAME}): cleaned "
+            "texts are outputs; delete it and rerun to remake it, and correct the transcript "
+            "under data/ instead",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(path, f"not UTF-8 ({err.reason})") from None
+
+
+def manifest_digests(folder: Path) -> dict[str, str]:
+    """Transcript id → SHA-256 from the manifest in ``folder``; empty without one (texts
+    written by :func:`qualflow.clean.run.clean_study`, which makes no manifest)."""
+    manifest = Path(folder) / MANIFEST_NAME
+    try:
+        stat = manifest.stat()
+    except FileNotFoundError:
+        return {}
+    return _read_digests(str(manifest), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_digests(manifest: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """The manifest's digests, read once per version of the file (keyed by its stat)."""
+    with open(manifest, newline="", encoding="utf-8") as handle:
+        return {row["transcript_id"]: row["sha256"] for row in csv.DictReader(handle)}

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qualflow.clean.bundle import read_clean_text
 from qualflow.contracts import ANCHOR_COLUMNS, LOCK_COLUMNS
 from qualflow.errors import InputError
 from qualflow.io import read_table, write_csv
@@ -92,12 +93,9 @@ def write_lock(
 
 
 def _cleaned_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            path, "cleaned transcript not found: run `snakemake clean_texts` (make lock)"
-        ) from None
+    return read_clean_text(
+        path, missing="cleaned transcript not found: run `snakemake clean_texts` (make lock)"
+    )
 
 
 def read_lock(path: str | PathLike[str]) -> pd.DataFrame:

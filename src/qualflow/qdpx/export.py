@@ -14,6 +14,7 @@ import pandas as pd
 from lxml import etree
 
 from qualflow import __version__
+from qualflow.clean.bundle import read_clean_text
 from qualflow.contracts import check_units
 from qualflow.errors import InputError
 from qualflow.io import atomic_path
@@ -21,7 +22,6 @@ from qualflow.qdpx.model import (
     NS,
     QNAME,
     qualflow_guid,
-    read_clean_text,
     transcript_sort_key,
     wave_key,
 )

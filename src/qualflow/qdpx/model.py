@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from qualflow.errors import InputError
 from qualflow.study import TRANSCRIPT_ID
 
 NS = "urn:QDA-XML:project:1.0"
@@ -137,14 +135,3 @@ def transcript_sort_key(transcript_id: str) -> tuple:
 
 def wave_key(wave: str) -> tuple:
     return (0, int(wave), "") if str(wave).isdigit() else (1, 0, str(wave))
-
-
-def read_clean_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "cleaned transcript not found") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(path, f"not UTF-8 ({err.reason})") from None

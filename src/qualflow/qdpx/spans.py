@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qualflow.clean.bundle import read_clean_text
 from qualflow.codebook.read import canonical_key
 from qualflow.contracts import SPAN_COLUMNS
 from qualflow.errors import InputError
@@ -26,7 +27,6 @@ from qualflow.qdpx.model import (
     User,
     norm_guid,
     qualflow_guid,
-    read_clean_text,
     transcript_sort_key,
 )
 from qualflow.qdpx.read import read_project
