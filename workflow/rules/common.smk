@@ -12,6 +12,7 @@ from qualflow.codebook.read import (
     cooccurrence_pairs,
     load_codebook,
 )
+from qualflow.clean.bundle import MANIFEST_NAME
 from qualflow.errors import InputError
 from qualflow.coders import coder_files, qda_user_map
 from qualflow.io import load_yaml
@@ -92,7 +93,8 @@ def clean_texts():
 # Rules that read the cleaned texts take their manifest as input, never the texts one by one:
 # Snakemake matches each input file against every output of its producer, so six rules
 # taking N texts cost 6·N² regex matches (35 s of DAG at 100x, hours at 1,000x).
-TEXT_MANIFEST = "results/clean/texts.csv"
+# Named by the library: its readers of the texts check them against the manifest beside them.
+TEXT_MANIFEST = f"results/clean/{MANIFEST_NAME}"
 
 
 def missing_clean_texts():
