@@ -5,7 +5,8 @@
     python tools/pins.py --check  # exit 1 naming each file that is out of date
 
 pyproject.toml holds exact pins: `dependencies` (what the pipeline's rules import), the `test`
-extra (test-only packages), the `dev` extra (working on notebooks) and the `slurm` extra (the
+extra (test-only packages; `test-no-deps` those installed without their declared dependencies,
+whose pins conflict with ours), the `dev` extra (working on notebooks) and the `slurm` extra (the
 executor plugin, `make setup-slurm`). constraints.txt, the full environment `make setup`
 installs into, must pin every one of them to the same version (checked by tests/test_pins.py).
 """
@@ -47,11 +48,21 @@ def _conda(header: list[str], name: str | None, requirements: list[str], extra: 
     return "\n".join(lines) + "\n"
 
 
+def requirements_no_deps_txt(groups: dict[str, list[str]]) -> str:
+    """What `make setup` installs with `pip install --no-deps` (see pyproject.toml for why)."""
+    lines = [
+        f"# Installed with `pip install --no-deps -r` this file, {GENERATED}.",
+        "# Their declared pins conflict with ours; pyproject.toml says why each is safe.",
+        *groups["test-no-deps"],
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def environment_yml(groups: dict[str, list[str]]) -> str:
     """Conda users' development environment: the same pins as `make setup`."""
     header = [
         "# Conda users: `conda env create -f environment.yml && conda activate qualflow &&"
-        " pip install -e .`",
+        " pip install --no-deps -r requirements-no-deps.txt -e .`",
         f"# The pins `make setup` installs (runtime, test, dev), {GENERATED}.",
     ]
     return _conda(header, "qualflow", [*groups["runtime"], *groups["test"], *groups["dev"]], [])
@@ -71,6 +82,7 @@ def outputs(repo: Path = REPO) -> dict[Path, str]:
     groups = pins(repo / "pyproject.toml")
     return {
         repo / "requirements.txt": requirements_txt(groups),
+        repo / "requirements-no-deps.txt": requirements_no_deps_txt(groups),
         repo / "environment.yml": environment_yml(groups),
         repo / "workflow/envs/qualflow.yaml": rules_env_yaml(groups),
     }
