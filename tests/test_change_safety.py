@@ -252,3 +252,60 @@ def test_open_disagreement_builds_the_meeting_material_then_stops(ran, tmp_path)
     messages = re.findall(r"qualflow: bad input: .*", output)
     assert len(messages) == 1 and "2 disagreement(s) have no decision" in messages[0]
     assert html.exists() and sheet.exists()
+
+
+def edit_coder_a(study: Path, keep) -> None:
+    """Rewrite coder_a's long CSV keeping the rows ``keep(row)`` returns (edited or not)."""
+    path = study / "data/codings/coder_a.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = [row for row in (keep(dict(r)) for _, r in frame.iterrows()) if row is not None]
+    pd.DataFrame(rows, columns=frame.columns).to_csv(path, index=False, lineterminator="\n")
+
+
+THEME_NOTEBOOKS = ["themes_all", "themes_facilitators", "themes_barriers"]
+
+
+def test_edit_the_consensus_absorbs_replays_the_theme_notebooks(ran, tmp_path):
+    """Coder A drops a coding the meeting had excluded: agreement changes, the consensus comes
+    out byte-identical, so the theme notebooks get their last outputs back (early cutoff)."""
+    study = clone(ran, tmp_path / "s")
+    dropped = []
+
+    def drop_excluded(row):
+        if (row["transcript_id"], row["code"]) == ("50001_2", "overlap_other_roles"):
+            dropped.append(row)
+            return None
+        return row
+
+    edit_coder_a(study, drop_excluded)
+    assert len(dropped) == 1
+    err = snakemake(study, "--cores", "2").stderr
+    for name in THEME_NOTEBOOKS:
+        category = name.removeprefix("themes_")
+        assert f"(category={category}): inputs, parameters and code are byte-identical" in err
+        for suffix in (".ipynb", ".html"):
+            path = f"results/notebooks/{name}{suffix}"
+            assert (study / path).read_bytes() == (ran / path).read_bytes(), path
+    assert "notebook_agreement: inputs" not in err  # its input changed: it ran
+    consensus = "results/consensus/codings.csv"
+    assert (study / consensus).read_bytes() == (ran / consensus).read_bytes()
+    assert pooled_kappa(study) != pooled_kappa(ran)
+    assert not scheduled_rules(study)
+
+
+def test_edit_that_changes_the_consensus_recomputes_the_theme_notebooks(ran, tmp_path):
+    """Coder A's code of one unit becomes the other coder's: the consensus and the theme
+    counts change, so nothing downstream of them is replayed."""
+    study = clone(ran, tmp_path / "s")
+
+    def recode(row):
+        unit = (row["transcript_id"], row["code"], row["start"])
+        if unit == ("50001_1", "training_wanted", "29128"):  # unit 50001_1:120
+            row["code"] = "meaning_purpose"
+        return row
+
+    edit_coder_a(study, recode)
+    err = snakemake(study, "--cores", "2").stderr
+    assert "early cutoff" not in err
+    frequency = "results/themes/theme_frequency_by_wave.csv"
+    assert (study / frequency).read_bytes() != (ran / frequency).read_bytes()

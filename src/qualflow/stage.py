@@ -17,6 +17,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from qualflow import replay
 from qualflow.errors import InputError
 
 
@@ -39,19 +40,43 @@ def configure_logging(log_file: str | Path | None) -> None:
     root.addHandler(console)
 
 
-def run_stage(smk: Any, stage: Callable[[], None]) -> None:
+def run_stage(smk: Any, stage: Callable[[], None], early_cutoff: bool = False) -> None:
     """Run ``stage()`` for the Snakemake job ``smk``; on bad input print one line and exit 1.
 
-    A finished stage logs its job's :func:`resource_usage` as its last line."""
+    With ``early_cutoff``, a job whose inputs, parameters and code are byte-identical to its
+    last run gets that run's outputs back instead of running ``stage()`` (:mod:`qualflow.replay`);
+    ``stage`` should import what it needs itself, so that a replay does not pay for it. A
+    finished stage logs its job's :func:`resource_usage` as its last line."""
     log_file = smk.log[0] if len(smk.log) else None
     configure_logging(log_file)
+    log = logging.getLogger("qualflow.stage")
+    key = None
+    if early_cutoff and replay.enabled(getattr(smk, "config", {})):
+        key = replay.fingerprint(smk)
+        if replay.restore(smk, key):
+            message = (
+                f"{_job_name(smk)}: inputs, parameters and code are byte-identical to its last "
+                f"run; its outputs were put back from {replay.entry_dir(smk)} (early cutoff)"
+            )
+            log.info("%s", message)
+            print(f"qualflow: {message}", file=sys.stderr)
+            log.info("%s", format_usage(*resource_usage()))
+            return
     try:
         stage()
     except InputError as err:
         logging.getLogger("qualflow").error("%s", err, extra={"bad_input": True})
         print(f"qualflow: bad input: {err}", file=sys.stderr)
         sys.exit(1)
-    logging.getLogger("qualflow.stage").info("%s", format_usage(*resource_usage()))
+    if key is not None:
+        replay.record(smk, key)
+    log.info("%s", format_usage(*resource_usage()))
+
+
+def _job_name(smk: Any) -> str:
+    """``rule`` or ``rule (name=value, …)``, as a person reads a job."""
+    wildcards = ", ".join(f"{name}={value}" for name, value in smk.wildcards.items())
+    return f"{smk.rule} ({wildcards})" if wildcards else str(smk.rule)
 
 
 USAGE_LINE = re.compile(

@@ -1,11 +1,12 @@
 from pathlib import Path
 
-from qualflow.agreement.run import run_agreement
 from qualflow.stage import run_stage
 
-run_stage(
-    snakemake,
-    lambda: run_agreement(
+
+def agreement():
+    from qualflow.agreement.run import run_agreement  # not needed when the job is replayed
+
+    run_agreement(
         codings_a_csv=Path(snakemake.input.codings_a),
         codings_b_csv=Path(snakemake.input.codings_b),
         units_csv=Path(snakemake.input.units),
@@ -16,5 +17,7 @@ run_stage(
         seed=snakemake.params.seed,
         ci_level=snakemake.params.ci_level,
         cluster=snakemake.params.cluster,
-    ),
-)
+    )
+
+
+run_stage(snakemake, agreement, early_cutoff=True)

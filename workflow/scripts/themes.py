@@ -1,11 +1,12 @@
 from pathlib import Path
 
 from qualflow.stage import run_stage
-from qualflow.themes.run import run_themes
 
-run_stage(
-    snakemake,
-    lambda: run_themes(
+
+def themes():
+    from qualflow.themes.run import run_themes  # not needed when the job is replayed
+
+    run_themes(
         consensus_csv=Path(snakemake.input.consensus),
         units_csv=Path(snakemake.input.units),
         interviews_csv=Path(snakemake.input.interviews),
@@ -24,5 +25,7 @@ run_stage(
             )
         ),
         quotes_csv=Path(snakemake.input.quotes[0]) if snakemake.input.quotes else None,
-    ),
-)
+    )
+
+
+run_stage(snakemake, themes, early_cutoff=True)
