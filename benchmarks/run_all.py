@@ -9,6 +9,8 @@
 3. Agreement: vectorised statistics + cluster bootstrap vs a naive scikit-learn loop
    (benchmarks/bench_agreement.py).
 4. The leak gate's end-of-run scan over the largest run folder (benchmarks/bench_leakgate.py).
+5. Between edits, on the demo: a full run, no-op runs and two coder edits' reruns
+   (benchmarks/bench_rerun.py).
 Results are printed and written to benchmarks/out/*.json.
 """
 
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "qualflow-bench"))
     parser.add_argument("--skip-agreement", action="store_true")
+    parser.add_argument("--skip-rerun", action="store_true")
     parser.add_argument("--shards", default="auto")
     args = parser.parse_args(argv)
     root = Path(args.work)
@@ -116,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         run = root / f"run_x{max(args.scales)}"
         (OUT / "leakgate.json").write_text(json.dumps(bench_run_folder(run), indent=2))
         print(markdown)
+    if not args.skip_rerun:
+        from bench_rerun import main as bench_rerun
+
+        print("Between edits (demo):")
+        bench_rerun(["--cores", str(args.threads), "--out", str(OUT / "rerun.json")])
     print(f"results in {OUT}")
     return 0
 

@@ -53,7 +53,7 @@ from qualflow.themes.primacy import (
     rescale_primacy,
     theme_importance,
 )
-from qualflow.themes.run import run_themes
+from qualflow.themes.run import run_quote_bank, run_themes
 from qualflow.themes.trajectories import trajectories
 
 PROMPT = "(?i)\\b(challeng|difficult)"
@@ -933,8 +933,21 @@ QUOTE_BANK = "quote_bank.xlsx"
 
 
 def theme_outputs(folder: Path) -> dict[str, Path]:
-    files = {key: folder / name for key, name in OUTPUT_FILES.items()}
-    return {**files, "quote_bank": folder / QUOTE_BANK}
+    return {key: folder / name for key, name in OUTPUT_FILES.items()}
+
+
+def write_quote_bank(paths: dict[str, Path], out_dir: Path) -> Path:
+    """The quote bank stage on the themes stage's exemplars, with one coder's codings."""
+    codings = out_dir.parent / "coder_a.csv"
+    consensus = pd.read_csv(paths["consensus_csv"], dtype=str)
+    consensus[["unit_id", "code"]].assign(memo="check wording").to_csv(codings, index=False)
+    run_quote_bank(
+        **paths,
+        exemplars_csv=out_dir / OUTPUT_FILES["exemplars"],
+        codings_csv={"coder_a": codings},
+        output=out_dir / QUOTE_BANK,
+    )
+    return out_dir / QUOTE_BANK
 
 
 def run(paths: dict[str, Path], out_dir: Path) -> None:
@@ -955,6 +968,7 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
     assert "barriers primacy prompt found in 7 of 8 transcripts" in caplog.text
     assert "1 transcript(s) never asked the barriers primacy prompt" in caplog.text
     run(paths, tmp_path / "out2")
+    banks = [write_quote_bank(paths, tmp_path / f"out{n}") for n in (1, 2)]
     columns = {
         "frequency": FREQUENCY_COLUMNS,
         "matrix": MATRIX_COLUMNS,
@@ -972,13 +986,20 @@ def test_run_themes_writes_every_table_and_is_byte_identical(tmp_path, caplog):
         first = (tmp_path / "out1" / name).read_bytes()
         assert first == (tmp_path / "out2" / name).read_bytes(), name
         assert first.decode("utf-8").splitlines()[0] == ",".join(columns[key])
-    bank = (tmp_path / "out1" / QUOTE_BANK).read_bytes()
-    assert bank == (tmp_path / "out2" / QUOTE_BANK).read_bytes()
-    sheet = openpyxl.load_workbook(tmp_path / "out1" / QUOTE_BANK).active
+    assert banks[0].read_bytes() == banks[1].read_bytes()
+    sheet = openpyxl.load_workbook(banks[0]).active
     header = [c.value for c in sheet[1]]
     assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{sheet.max_row}"
     assert sheet.freeze_panes == "A2"
     assert {"id_wave", "n_words", "consensus_codes", "text", "exemplar_rank"} <= set(header)
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    assert {row["coder_a_memos"] for row in rows} == {"check wording"}
+    exemplar_units = pd.read_csv(tmp_path / "out1" / OUTPUT_FILES["exemplars"], dtype=str)
+    ranked = {(r["subtheme"], r["unit_id"]): r["exemplar_rank"] for r in rows if r["exemplar_rank"]}
+    chosen = exemplar_units.dropna(subset=["unit_id"])
+    assert ranked and ranked == {
+        (row.subtheme, row.unit_id): int(row.rank) for row in chosen.itertuples()
+    }
     consensus = pd.read_csv(paths["consensus_csv"])
     expected = consensus[["unit_id", "subtheme"]].drop_duplicates()
     assert sheet.max_row - 1 == len(expected)  # every consensus unit per subtheme

@@ -7,7 +7,6 @@ def optional_quotes():
 rule themes:
     """Theme frequency by wave, primacy, importance, co-occurrence and exemplar quotes."""
     input:
-        **coder_codings(),
         consensus="results/consensus/codings.csv",
         quotes=optional_quotes(),
         units="results/clean/units.csv",
@@ -22,7 +21,6 @@ rule themes:
         exemplars="results/themes/exemplars.csv",
         primacy_prompts="results/themes/primacy_prompts.csv",
         trajectories="results/themes/trajectories.csv",
-        quote_bank="results/themes/quote_bank.xlsx",
     log:
         "logs/themes.log",
     benchmark:
@@ -39,6 +37,32 @@ rule themes:
         min_words=config["exemplars"]["min_words"],
         max_words=config["exemplars"]["max_words"],
         per_subtheme=config["exemplars"]["per_subtheme"],
-        coders=[CODER_A, CODER_B],
     script:
         "../scripts/themes.py"
+
+
+rule quote_bank:
+    """Every consensus unit per subtheme with both coders' codes and memos, for choosing quotes.
+    Its own rule: the theme tables then depend on the consensus alone."""
+    input:
+        **coder_codings(),
+        consensus="results/consensus/codings.csv",
+        units="results/clean/units.csv",
+        interviews=config["data"]["interviews"],
+        exemplars="results/themes/exemplars.csv",
+    output:
+        "results/themes/quote_bank.xlsx",
+    log:
+        "logs/quote_bank.log",
+    benchmark:
+        benchmark_file("quote_bank")
+    conda:
+        "../envs/qualflow.yaml"
+    resources:
+        mem_mb=sized(1000, 10),
+        runtime=sized(5, 0.2),
+    params:
+        codebook=CODEBOOK,
+        coders=[CODER_A, CODER_B],
+    script:
+        "../scripts/quote_bank.py"

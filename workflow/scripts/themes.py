@@ -17,13 +17,6 @@ def themes():
         min_words=snakemake.params.min_words,
         max_words=snakemake.params.max_words,
         per_subtheme=snakemake.params.per_subtheme,
-        codings_csv=dict(
-            zip(
-                snakemake.params.coders,
-                [Path(snakemake.input.codings_a), Path(snakemake.input.codings_b)],
-                strict=True,
-            )
-        ),
         quotes_csv=Path(snakemake.input.quotes[0]) if snakemake.input.quotes else None,
     )
 

@@ -46,8 +46,10 @@ THEME_TABLES = (
     "primacy_prompts",
     "trajectories",
 )
-#: Every output of the stage: the tables, and the quote bank workbook.
-THEME_OUTPUTS = (*THEME_TABLES, "quote_bank")
+#: Every output of the themes stage. The quote bank is its own stage (:func:`run_quote_bank`):
+#: it shows each coder's codes, so the theme tables depend on the consensus alone and an edit
+#: the consensus absorbs leaves them byte-identical (early cutoff, :mod:`qualflow.replay`).
+THEME_OUTPUTS = THEME_TABLES
 
 
 def read_consensus(
@@ -139,13 +141,11 @@ def run_themes(
     min_words: int,
     max_words: int,
     per_subtheme: int = 3,
-    codings_csv: Mapping[str, Path] | None = None,
     quotes_csv: Path | None = None,
 ) -> None:
-    """Stage entry: read and check the inputs, write the theme tables and the quote bank.
+    """Stage entry: read and check the inputs, write the theme tables.
 
-    ``outputs`` names a path for each of :data:`THEME_OUTPUTS`; the ``quote_bank`` workbook
-    has each coder's codes and memos (``codings_csv``: coder name → codings CSV). ``quotes_csv``
+    ``outputs`` names a path for each of :data:`THEME_OUTPUTS`. ``quotes_csv``
     (``data/quotes.csv``, optional) pins quotes. Nothing is written unless all succeed.
     """
     paths = output_paths(outputs, THEME_OUTPUTS)
@@ -155,10 +155,6 @@ def run_themes(
     consensus = read_consensus(consensus_csv, codebook, units, interviews)
     _check_exemplars(codebook, units, codebook_path(codebook_yaml))
     pins = read_pins(quotes_csv, units, codebook)
-    codings = {
-        coder: read_table(Path(path), ["unit_id", "code"])
-        for coder, path in (codings_csv or {}).items()
-    }
     normalise_weights(weights)
     prompts = category_prompts(primacy_prompt, list(dict.fromkeys(codebook["category"])))
 
@@ -181,9 +177,33 @@ def run_themes(
     with OutputSet() as out:
         for key in THEME_TABLES:
             out.csv(paths[key], tables[key])
-        bank = quote_bank(consensus, units, codebook, codings, tables["exemplars"])
-        out.path(paths["quote_bank"]).write_bytes(quote_bank_xlsx(bank))
     _log_summary(units, summary, tables["exemplars"], prompts)
+
+
+def run_quote_bank(
+    consensus_csv: Path,
+    units_csv: Path,
+    interviews_csv: Path,
+    codebook_yaml: Path,
+    exemplars_csv: Path,
+    codings_csv: Mapping[str, Path],
+    output: Path,
+) -> None:
+    """Stage entry: write the quote bank workbook (:func:`quote_bank`): every consensus unit per
+    subtheme with each coder's codes and memos (``codings_csv``: coder name → codings CSV) and
+    its rank among the exemplars the themes stage chose (``exemplars_csv``)."""
+    codebook = load_codebook(codebook_yaml)
+    units = read_units(units_csv)
+    consensus = read_consensus(consensus_csv, codebook, units, read_interviews(interviews_csv))
+    codings = {
+        coder: read_table(Path(path), ["unit_id", "code"]) for coder, path in codings_csv.items()
+    }
+    exemplars = read_table(Path(exemplars_csv), ["subtheme", "unit_id", "rank"])
+    chosen = exemplars["unit_id"] != ""
+    exemplars = exemplars[chosen].assign(rank=exemplars.loc[chosen, "rank"].astype(int))
+    bank = quote_bank(consensus, units, codebook, codings, exemplars)
+    with OutputSet() as out:
+        out.path(Path(output)).write_bytes(quote_bank_xlsx(bank))
 
 
 def _log_summary(
