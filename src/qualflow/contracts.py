@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from qualflow.errors import InputError, file_rows, raise_first
 from qualflow.io import read_table
+
+if TYPE_CHECKING:  # imported where used: the workflow reads constants here at parse time
+    import numpy as np
+    import pandas as pd
 
 #: Speaker roles of a unit (``units.csv`` column ``speaker``).
 SPEAKERS = ("interviewer", "participant")
@@ -116,6 +118,9 @@ def _whole_numbers(
     frame: pd.DataFrame, column: str, rows: np.ndarray, source: str | PathLike[str] | None
 ) -> None:
     """Turn ``frame[column]`` into int64 in place; InputError at the first non-whole number."""
+    import numpy as np
+    import pandas as pd
+
     if pd.api.types.is_integer_dtype(frame[column]):
         frame[column] = frame[column].astype(np.int64)
         return

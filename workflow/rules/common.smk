@@ -6,19 +6,10 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from qualflow.codebook.read import (
-    MIN_COOCCURRENCE_PAIRS,
-    codebook_structure,
-    cooccurrence_pairs,
-    load_codebook,
-)
 from qualflow.clean.bundle import MANIFEST_NAME
+from qualflow.coders import qda_user_map
 from qualflow.errors import InputError
-from qualflow.coders import coder_files, qda_user_map
-from qualflow.io import load_yaml
-from qualflow.study import read_interviews, recorded_transcripts
-from qualflow.study import check_config_values, check_study
-from qualflow.clean.run import plan_transcripts
+from qualflow.plan import cached_study_plan
 
 min_version("9.0")
 
@@ -26,23 +17,18 @@ min_version("9.0")
 # (jupyter pulls it in), which builds a grammar at import: 2.7 s of CPU, half of a no-op run.
 # It only serves the "iri" format checker, which validate does not use: skip it.
 sys.modules.setdefault("rfc3987_syntax", None)
-# Re-read every config file strictly (qualflow.io.load_yaml): Snakemake's reader lets a key
-# given twice win silently and follows aliases; this names the file and line instead.
-for _configfile in workflow.configfiles:
-    load_yaml(_configfile)
-
-# YAML reads `waves: {1: ...}` with integer keys; JSON Schema wants string keys.
-if "waves" in config:
-    config["waves"] = {str(k): v for k, v in config["waves"].items()}
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+# Validate the config (with the schema's defaults) and check the study before anything runs:
+# the library's study_plan, kept in .snakemake/qualflow-plan.json while none of the files it
+# reads changes (a no-op run then needs neither pandas nor the checks it already passed).
+_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+PLAN = cached_study_plan(
+    config, workflow.configfiles, _SCHEMA, lambda c: validate(c, _SCHEMA)
+)
 
 CODERS = list(config["coders"])
 CODER_A, CODER_B = CODERS
 # Each coder's files (one, or several: e.g. the codings and a filled recode sheet).
-CODER_FILES = {
-    coder: [file for file, _ in coder_files(entry, coder)]
-    for coder, entry in config["coders"].items()
-}
+CODER_FILES = PLAN["coder_files"]
 for coder, files in CODER_FILES.items():
     for file in files:
         if not Path(file).exists():
@@ -53,32 +39,14 @@ for coder, files in CODER_FILES.items():
 # What the analysis depends on in the codebook (names, hierarchy, pinned exemplars, change
 # log), validated now: passed as a parameter, so a label or definition edit reruns only the
 # rules that show them (they take the codebook file as input).
-CODEBOOK = codebook_structure(config["data"]["codebook"])
+CODEBOOK = PLAN["codebook"]
 CODEBOOK_HAS_SPLIT = any("split" in c for c in CODEBOOK.get("changes") or [])
 # One themes notebook for all subthemes and one per category of the study's codebook.
-CATEGORIES = ["all", *load_codebook(CODEBOOK)["category"].unique()]
+CATEGORIES = PLAN["categories"]
 WAVE_LABELS = {int(k): v for k, v in config["waves"].items()}
-
-ALL_INTERVIEWS = read_interviews(config["data"]["interviews"])
-# Fail before anything runs if interviews.csv and the transcripts folder disagree (a listed
-# file missing, or a file present that is not listed), naming the file or row.
-plan_transcripts(
-    ALL_INTERVIEWS, config["data"]["interviews"], config["data"]["transcripts"]
-)
-# Fail before anything runs if the study's tables disagree with each other (participants vs
-# interviews vs screening) or config values contradict each other.
-check_config_values(config)
-check_study(
-    config["data"]["participants"],
-    config["data"]["interviews"],
-    config["data"]["screening"],
-)
-INTERVIEWS = recorded_transcripts(ALL_INTERVIEWS)
-TRANSCRIPT_IDS = list(INTERVIEWS["transcript_id"])
-TRANSCRIPT_FILES = [
-    str(Path(config["data"]["transcripts"]) / name)
-    for name in INTERVIEWS["transcript_file"]
-]
+# The recorded interviews' transcripts, sorted by participant and wave.
+TRANSCRIPT_IDS = PLAN["transcript_ids"]
+TRANSCRIPT_FILES = PLAN["transcript_files"]
 
 
 wildcard_constraints:
@@ -220,11 +188,7 @@ def notebook_parameters(category=None, exemplars=True):
 
 # A category with too few subthemes for a co-occurrence panel worth drawing (three subthemes
 # give three cells) gets none: its pairs are in the all-subtheme figure.
-COOCCURRENCE_CATEGORIES = [
-    c
-    for c in CATEGORIES
-    if cooccurrence_pairs(load_codebook(CODEBOOK), c) >= MIN_COOCCURRENCE_PAIRS
-]
+COOCCURRENCE_CATEGORIES = PLAN["cooccurrence_categories"]
 NO_COOCCURRENCE_CATEGORIES = [c for c in CATEGORIES if c not in COOCCURRENCE_CATEGORIES]
 
 
