@@ -433,3 +433,121 @@ def test_variant_spans_map_back_over_invisible_characters():
     result = redactor.redact(text)
     assert result.text == "x [STAFF_4] y"
     assert result.edits == [(2, 11, 2, 11)]
+
+
+# ---------------------------------------------------------------- spellings the list misses
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Damerau-Levenshtein restricted), textbook dynamic
+    programme, written here independently of qualflow's spelling generator."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def test_one_edit_spellings_are_exactly_the_strings_at_distance_one():
+    from qualflow.clean.deid import one_edit_spellings
+
+    spellings = one_edit_spellings("farid")
+    assert all(osa_distance(s, "farid") == 1 for s in spellings)
+    rng = random.Random(7)
+    for _ in range(3000):  # random strings near the name, over its letters and two others
+        s = "".join(rng.choice("faridxz") for _ in range(rng.randint(4, 6)))
+        assert (s in spellings) == (osa_distance(s, "farid") == 1), s
+
+
+NEAR = [
+    ("Benedict", "STAFF", "chua"),
+    ("Benedict Chua", "STAFF", "chua"),
+    ("Dr Krishnan", "STAFF", "krishnan"),
+    ("Yvonne", "STAFF", "yvonne"),
+    ("Chua", "STAFF", "chua"),
+    ("Tampines clinic", "PLACE", "clinic"),
+]
+
+
+@pytest.mark.parametrize(
+    "word, placeholder",
+    [
+        ("Benedikt", "[STAFF_1]"),  # a letter changed
+        ("Yvone", "[STAFF_3]"),  # dropped
+        ("Krishnnan", "[STAFF_2]"),  # added
+        ("Bendeict", "[STAFF_1]"),  # two swapped
+        ("BENEDIKT", "[STAFF_1]"),  # any case
+    ],
+)
+def test_a_word_one_edit_from_a_listed_name_is_a_near_miss(word, placeholder):
+    redactor = redactor_for(NEAR)
+    text = f"She said {word} would help."
+    assert redactor.near_misses(text) == [(text.index(word), placeholder)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Benedict and Yvonne helped.",  # listed spellings: redacted, not near misses
+        "[STAFF_1] and [STAFF_12] helped.",  # placeholders
+        "Chuah helped.",  # a name under five letters is not checked
+        "The clinics were busy.",  # a word of a longer term is not a name
+        "Benedikta and Yvonnesa",  # two edits away
+    ],
+)
+def test_listed_spellings_placeholders_short_names_and_common_words_are_not(text):
+    assert redactor_for(NEAR).near_misses(text) == []
+
+
+def test_not_names_lets_an_ordinary_word_through():
+    rows = [("Maria", "PARTICIPANT", "maria")]
+    text = "Her mania came back."
+    assert Redactor(pd.DataFrame(rows, columns=["term", "kind", "entity"])).near_misses(text)
+    frame = pd.DataFrame(rows, columns=["term", "kind", "entity"])
+    assert Redactor(frame, not_names=["Mania"]).near_misses(text) == []
+
+
+def test_cleaning_stops_at_a_misspelt_name_naming_file_and_line_not_the_word(tmp_path):
+    root = make_study(
+        tmp_path,
+        {
+            "50001_1": "I: How was the week?\nP: Fine.\nI: And the team?\nP: Dr Lim was kind.\n"
+            "Farha helped too.\n"
+        },
+        REDACTION,
+    )
+    with pytest.raises(InputError) as caught:
+        run(root)
+    message = str(caught.value)
+    assert "50001_1.txt" in message and "line 4" in message, message
+    assert "[STAFF_2]" in message and "deid.not_names" in message
+    assert not re.search(r"farh?a", message, re.IGNORECASE)
+    assert not (root / "out1").exists()
+
+
+def test_not_names_reach_cleaning_from_the_caller(tmp_path):
+    root = make_study(
+        tmp_path,
+        {"50001_1": "I: And the worst time?\nP: When the mania came back.\n"},
+        "term,kind,entity\nMaria,PARTICIPANT,maria\n",
+    )
+    with pytest.raises(InputError):
+        run(root)
+    out = root / "out"
+    clean_study(
+        root / "interviews.csv",
+        root / "transcripts",
+        root / "redaction.csv",
+        SPEAKERS,
+        PATTERNS,
+        out,
+        not_names=["Mania"],
+    )
+    assert "the mania came back" in (out / "50001_1.txt").read_text(encoding="utf-8")

@@ -38,6 +38,7 @@ rule clean_shard:
         transcripts=lambda wildcards: SHARDS[wildcards.shard],
         speakers=config["speakers"],
         patterns=config["deid"]["patterns"],
+        not_names=config["deid"]["not_names"],
     script:
         "../scripts/clean_shard.py"
 
@@ -72,6 +73,7 @@ rule clean:
         transcripts_dir=config["data"]["transcripts"],
         speakers=config["speakers"],
         patterns=config["deid"]["patterns"],
+        not_names=config["deid"]["not_names"],
     script:
         "../scripts/clean.py"
 

@@ -12,6 +12,7 @@ run_stage(
         redaction_csv=Path(snakemake.input.redaction),
         speakers=dict(snakemake.params.speakers),
         patterns=list(snakemake.params.patterns),
+        not_names=list(snakemake.params.not_names),
         outputs=dict(snakemake.output.items()),
         threads=snakemake.threads,
     ),

@@ -10,6 +10,7 @@ run_stage(
         redaction_csv=Path(snakemake.input.redaction),
         speakers=dict(snakemake.params.speakers),
         patterns=list(snakemake.params.patterns),
+        not_names=list(snakemake.params.not_names),
         out_part=Path(snakemake.output[0]),
         threads=snakemake.threads,
     ),

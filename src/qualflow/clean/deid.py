@@ -12,6 +12,13 @@ Two sources of redaction, applied in one left-to-right pass over the normalised 
   the order in which distinct values first appear; :func:`qualflow.clean.run.clean_study`
   seeds them study-wide (transcripts in id order) with :meth:`Redactor.with_pattern_numbers`.
 
+A third check catches what the list does not spell: a word one edit away (Damerau 1964: a letter
+dropped, added or changed, or two neighbours swapped) from a listed name — ``Benedikt`` for
+``Benedict`` — is not guessed at but stops the cleaning (:meth:`Redactor.near_misses`), naming
+the transcript and line, so that the team adds that spelling to the list (or, for an ordinary
+word, to ``deid.not_names``). Names of fewer than :data:`NEAR_MISS_MIN_LETTERS` letters are not
+checked: too many ordinary words lie one letter from them.
+
 The list may hold thousands of terms, so the terms are compiled into one regular expression
 shaped as a prefix trie (one alternation per shared prefix), which the regex engine walks in
 time proportional to the text, not to the number of terms. Matching runs on a lower-cased copy
@@ -94,6 +101,56 @@ _SEP = "\x00"
 # Where a term may end: after a letter, not before another letter; otherwise not before a
 # letter or digit.
 _TERM_END = r"(?:(?<=[^\W\d_])(?![^\W\d_])|(?<![^\W\d_])(?!\w))"
+
+
+#: Shortest listed name (and shortest word) the near-spelling check looks at.
+NEAR_MISS_MIN_LETTERS = 5
+_WORD = re.compile(r"[^\W\d_]+")
+_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*_\d+\]")
+
+
+def one_edit_spellings(word: str) -> set[str]:
+    """Every spelling one edit from ``word`` (a letter deleted, inserted or substituted, or two
+    neighbours swapped; Damerau 1964), with letters from a–z and ``word``'s own."""
+    letters = set("abcdefghijklmnopqrstuvwxyz") | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deleted = {head + tail[1:] for head, tail in splits if tail}
+    swapped = {head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1}
+    changed = {head + c + tail[1:] for head, tail in splits if tail for c in letters}
+    inserted = {head + c + tail for head, tail in splits for c in letters}
+    return (deleted | swapped | changed | inserted) - {word}
+
+
+def checked_name(term: str) -> str | None:
+    """The name word of a listed term that the near-spelling check covers: a one-word term
+    (``Benedict``) or the name after a title (``Dr Krishnan``), in lower case, if it is all
+    letters and at least :data:`NEAR_MISS_MIN_LETTERS` long; otherwise None (longer terms
+    share ordinary words such as ``clinic`` or ``ward``)."""
+    words = [w for w in _SEP_SPLIT.split(term_key(term)) if w]
+    if len(words) == 2 and words[0] in _TITLE_KEY:
+        words = words[1:]
+    if len(words) != 1 or not words[0].isalpha() or len(words[0]) < NEAR_MISS_MIN_LETTERS:
+        return None
+    return words[0]
+
+
+def near_spellings(
+    terms: Iterable[str], placeholders: Iterable[str], not_names: Iterable[str] = ()
+) -> dict[str, str]:
+    """``{spelling: placeholder}`` for every spelling one edit from a checked name (see
+    :func:`checked_name`), leaving out any word of a listed term and the ``not_names``."""
+    terms = list(terms)
+    listed = {w for term in terms for w in _SEP_SPLIT.split(term_key(term)) if w}
+    allowed = listed | {term_key(word) for word in not_names}
+    near: dict[str, str] = {}
+    for term, placeholder in zip(terms, placeholders, strict=True):
+        name = checked_name(term)
+        if name is None:
+            continue
+        for spelling in sorted(one_edit_spellings(name)):
+            if len(spelling) >= NEAR_MISS_MIN_LETTERS and spelling not in allowed:
+                near.setdefault(spelling, placeholder)
+    return near
 
 
 def match_key(text: str) -> str:
@@ -299,6 +356,7 @@ class Redactor:
         terms: pd.DataFrame | None = None,
         patterns: Sequence[str] = (),
         source: str | PathLike[str] | None = None,
+        not_names: Sequence[str] = (),
     ) -> None:
         terms = terms if terms is not None else pd.DataFrame(columns=REDACTION_COLUMNS)
         if "placeholder" not in terms.columns:
@@ -327,14 +385,21 @@ class Redactor:
             {v for term in terms["term"] for v in term_variants(term_key(term))}
         )
         self._kind_of = dict(zip(terms["placeholder"], terms["kind"], strict=True))
+        self._near = near_spellings(terms["term"], terms["placeholder"], not_names)
         self._regex = self._compile()
         self._numbering = KindNumbering()
 
     @classmethod
-    def from_csv(cls, path: str | PathLike[str] | None, patterns: Sequence[str] = ()) -> Redactor:
-        """A redactor for ``redaction.csv`` (or patterns only when ``path`` is None)."""
+    def from_csv(
+        cls,
+        path: str | PathLike[str] | None,
+        patterns: Sequence[str] = (),
+        not_names: Sequence[str] = (),
+    ) -> Redactor:
+        """A redactor for ``redaction.csv`` (or patterns only when ``path`` is None);
+        ``not_names``: ordinary words the near-spelling check lets through."""
         terms = None if path is None else load_redaction_list(path)
-        return cls(terms, patterns, source=path)
+        return cls(terms, patterns, source=path, not_names=not_names)
 
     @property
     def kinds(self) -> list[str]:
@@ -392,6 +457,21 @@ class Redactor:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of every listed term and pattern value in ``text``."""
         return [(start, end) for _, start, end, _ in self._matches(text)]
+
+    def near_misses(self, text: str) -> list[tuple[int, str]]:
+        """``(offset, placeholder)`` of every word in ``text`` (placeholders aside) one edit
+        away from a checked listed name, in text order: a spelling the list does not hold."""
+        if not self._near:
+            return []
+        low = lowered(_PLACEHOLDER.sub(lambda m: " " * len(m.group()), text))
+        found = set(_WORD.findall(low)).intersection(self._near)
+        if not found:
+            return []
+        return [
+            (match.start(), self._near[match.group()])
+            for match in _WORD.finditer(low)
+            if match.group() in found
+        ]
 
     def mask_error(self, err: InputError) -> InputError:
         """``err`` with listed terms and pattern values masked in its message (a parser's

@@ -134,6 +134,7 @@ def clean_study(
     out_dir: Path,
     threads: int = 1,
     texts_bundle: Path | None = None,
+    not_names: Sequence[str] = (),
 ) -> None:
     """Clean every recorded transcript of a study into ``out_dir``.
 
@@ -157,7 +158,7 @@ def clean_study(
     interviews = read_interviews(interviews_csv)
     jobs = plan_transcripts(interviews, interviews_csv, transcripts_dir)
     speaker_aliases(speakers)  # fail early on a bad speakers config
-    redactor = Redactor.from_csv(redaction_csv, patterns)
+    redactor = Redactor.from_csv(redaction_csv, patterns, not_names)
     # Every error from here on passes the one masking point (workers' errors arrive through
     # clean_transcript, masked there too).
     with redactor.masking():

@@ -175,6 +175,7 @@ def clean_shard(
     patterns: list[str],
     out_part: Path,
     threads: int = 1,
+    not_names: Sequence[str] = (),
 ) -> None:
     """Scatter: clean one shard's ``(transcript_id, file)`` pairs, each with pattern numbers of
     its own, into ``out_part`` (a pickle read only by :func:`gather_clean`)."""
@@ -182,7 +183,7 @@ def clean_shard(
     from qualflow.clean.turns import speaker_aliases
 
     speaker_aliases(speakers)
-    redactor = Redactor.from_csv(redaction_csv, patterns)
+    redactor = Redactor.from_csv(redaction_csv, patterns, not_names)
     key = digest_key(redaction_csv)
     tasks = [(tid, str(path), {}) for tid, path in transcripts]
     logger.info("cleaning %d transcripts of a shard", len(tasks))
@@ -220,6 +221,7 @@ def gather_clean(
     patterns: list[str],
     outputs: Mapping[str, Path],
     threads: int = 1,
+    not_names: Sequence[str] = (),
 ) -> None:
     """Gather: the shards' parts → the paths ``outputs`` names for :data:`CLEAN_OUTPUTS` (the
     texts' zip ``bundle``, ``units``, ``markers``, ``report``), identical to :func:`clean_study`.
@@ -250,7 +252,7 @@ def gather_clean(
     results = [by_id[job.transcript_id] for job in jobs]
     numbering = KindNumbering()
     redo = [i for i, r in enumerate(results) if not numbering.add(r.pattern_values)]
-    redactor = Redactor.from_csv(redaction_csv, patterns)
+    redactor = Redactor.from_csv(redaction_csv, patterns, not_names)
     if redo:
         logger.info("re-cleaning %d transcript(s) with study-wide pattern numbers", len(redo))
         key = digest_key(redaction_csv)

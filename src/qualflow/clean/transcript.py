@@ -4,6 +4,7 @@ warnings.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
 from collections import Counter
@@ -184,7 +185,36 @@ def clean_transcript(
         from qualflow.clean.leakgate import check_clean_transcript
 
         check_clean_transcript(redactor, result)
+        check_near_misses(redactor, path, parsed, result)
     return result
+
+
+def check_near_misses(
+    redactor: Redactor, path: Path, parsed: ParsedTranscript, result: CleanTranscript
+) -> None:
+    """Stop when a word of the cleaned transcript (text or marker values) is one edit from a
+    listed name (:meth:`~qualflow.clean.deid.Redactor.near_misses`): a transcriber's spelling
+    the redaction list does not hold. Names the line where the first such word's turn starts
+    in ``path`` and the entity's placeholder, never the word."""
+    starts = result.units["start"].tolist()
+    found = [
+        (max(1, bisect.bisect_right(starts, offset)), placeholder)
+        for offset, placeholder in redactor.near_misses(result.text)
+    ]
+    for turn, value in zip(result.markers["turn"], result.markers["value"], strict=True):
+        found += [(int(turn), placeholder) for _, placeholder in redactor.near_misses(str(value))]
+    if not found:
+        return
+    turn, placeholder = min(found)
+    raise InputError(
+        path,
+        f"the turn starting here has a word one edit (a letter added, dropped or changed, or two "
+        f"swapped) away from the listed name {placeholder} "
+        f"that the redaction list does not hold ({len(found)} such word(s) in this file): if it "
+        "is that name, add this spelling to the redaction list with the same entity; if it is "
+        "an ordinary word, list it under deid.not_names in config.yaml",
+        line=parsed.turns[turn - 1].line,
+    )
 
 
 def transcript_warnings(units: pd.DataFrame, size_bytes: int) -> list[str]:
