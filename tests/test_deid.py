@@ -193,7 +193,7 @@ def make_study(root: Path, transcripts: dict[str, str], redaction: str) -> Path:
     return root
 
 
-def run(root: Path, threads: int = 1) -> Path:
+def run(root: Path, threads: int = 1, not_names: tuple[str, ...] = ()) -> Path:
     out = root / f"out{threads}"
     clean_study(
         root / "interviews.csv",
@@ -203,6 +203,7 @@ def run(root: Path, threads: int = 1) -> Path:
         PATTERNS,
         out,
         threads,
+        not_names=not_names,
     )
     return out
 
@@ -540,14 +541,5 @@ def test_not_names_reach_cleaning_from_the_caller(tmp_path):
     )
     with pytest.raises(InputError):
         run(root)
-    out = root / "out"
-    clean_study(
-        root / "interviews.csv",
-        root / "transcripts",
-        root / "redaction.csv",
-        SPEAKERS,
-        PATTERNS,
-        out,
-        not_names=["Mania"],
-    )
+    out = run(root, not_names=("Mania",))
     assert "the mania came back" in (out / "50001_1.txt").read_text(encoding="utf-8")

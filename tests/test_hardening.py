@@ -515,3 +515,51 @@ def test_xlsx_formula_without_saved_value_is_an_error_naming_the_cell(tmp_path):
         with read_workbook(tmp_path / "coder.xlsx"):
             pass
     assert err.value.row == 3 and err.value.file == str(tmp_path / "coder.xlsx")
+
+
+def test_gate_finds_a_name_spelled_one_edit_off_in_a_coders_memo(tmp_path):
+    """A coder's memo (xlsx) spelling a listed name with one slip fails the gate, naming the
+    file and the entity, never the word; deid.not_names lets an ordinary word through."""
+    import pandas as pd
+
+    from qualflow.clean.deid import Redactor
+    from qualflow.clean.leakgate import LeakError, leak_gate, run_leak_gate
+
+    rows = [("Halimah", "STAFF", "halimah"), ("Maria", "PARTICIPANT", "maria")]
+    results = tmp_path / "results"
+    results.mkdir()
+    _xlsx(results / "disagreements.xlsx", "memo: Halima said the ward was calm")
+    report = results / "leak_gate.txt"
+    redactor = Redactor(pd.DataFrame(rows, columns=["term", "kind", "entity"]))
+    with pytest.raises(LeakError) as err:
+        leak_gate(redactor, [results], report)
+    message = str(err.value)
+    assert "disagreements.xlsx" in message and "one edit from [STAFF_1]" in message
+    assert "halima" not in message.lower() and not report.exists()
+    (results / "disagreements.xlsx").unlink()
+    (results / "notes.txt").write_text("a week of mania\n")
+    redaction = tmp_path / "redaction.csv"
+    pd.DataFrame(rows, columns=["term", "kind", "entity"]).to_csv(redaction, index=False)
+    with pytest.raises(LeakError):
+        run_leak_gate(redaction, [], [results], report)
+    run_leak_gate(redaction, [], [results], report, not_names=["mania"])
+    assert "no listed term" in report.read_text()
+
+
+def test_cleaning_finds_a_speaker_label_spelled_one_edit_off(tmp_path):
+    """A speaker label is masked in the report only where listed: one written with a slip
+    (``Benedikt:`` for a listed Benedict) stops cleaning."""
+    import pandas as pd
+
+    from qualflow.clean.deid import Redactor
+    from qualflow.clean.leakgate import LeakError
+    from qualflow.clean.transcript import clean_transcript
+
+    path = tmp_path / "50001_1.txt"
+    path.write_text("Benedikt: How was it?\nP: Fine, thanks.\n", encoding="utf-8")
+    rows = [("Benedict", "STAFF", "benedict")]
+    redactor = Redactor(pd.DataFrame(rows, columns=["term", "kind", "entity"]))
+    speakers = {"interviewer": ["Benedikt"], "participant": ["P"]}
+    with pytest.raises(LeakError) as err:
+        clean_transcript(path, "50001_1", speakers, redactor)
+    assert "cleaning_report.csv" in str(err.value) and "benedikt" not in str(err.value).lower()

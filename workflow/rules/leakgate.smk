@@ -23,5 +23,6 @@ rule leak_gate:
         runtime=sized(10, 0.2),
     params:
         patterns=config["deid"]["patterns"],
+        not_names=config["deid"]["not_names"],
     script:
         "../scripts/leak_gate.py"

@@ -9,5 +9,6 @@ run_stage(
         roots=["results", "logs"],
         report=snakemake.output[0],
         exclude=list(snakemake.log),
+        not_names=list(snakemake.params.not_names),
     ),
 )

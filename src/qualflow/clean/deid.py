@@ -105,7 +105,8 @@ _TERM_END = r"(?:(?<=[^\W\d_])(?![^\W\d_])|(?<![^\W\d_])(?!\w))"
 
 #: Shortest listed name (and shortest word) the near-spelling check looks at.
 NEAR_MISS_MIN_LETTERS = 5
-_WORD = re.compile(r"[^\W\d_]+")
+#: Runs of letters long enough to be a checked spelling.
+_LONG_WORD = re.compile(rf"[^\W\d_]{{{NEAR_MISS_MIN_LETTERS},}}")
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*_\d+\]")
 
 
@@ -464,12 +465,12 @@ class Redactor:
         if not self._near:
             return []
         low = lowered(_PLACEHOLDER.sub(lambda m: " " * len(m.group()), text))
-        found = set(_WORD.findall(low)).intersection(self._near)
+        found = set(_LONG_WORD.findall(low)).intersection(self._near)
         if not found:
             return []
         return [
             (match.start(), self._near[match.group()])
-            for match in _WORD.finditer(low)
+            for match in _LONG_WORD.finditer(low)
             if match.group() in found
         ]
 

@@ -2,9 +2,9 @@
 
 Redaction (:mod:`qualflow.clean.deid`) is the first line of defence; this module is the second. It
 scans text with the same matcher the redactor uses — every listed term in all its written
-variants, every enabled pattern — and reports where one survives, naming the file, the member
-of a zip container and the character offset, never the value itself (a report must not be a
-leak of its own). Two places call it:
+variants, every enabled pattern, every word one edit from a listed name — and reports where one
+survives, naming the file, the member of a zip container and the character offset, never the
+value itself (a report must not be a leak of its own). Two places call it:
 
 * :func:`check_clean_transcript`, on every text that leaves the cleaning stage (the cleaned
   text, its marker values and report row), before anything is published;
@@ -97,12 +97,22 @@ class LeakError(InputError):
     """Raised when a listed term or pattern value survives; names the first file and offset."""
 
 
-def find_leaks(redactor: Redactor, text: str, file: str, member: str | None = None) -> list[Leak]:
-    """Every match of the redactor's terms and patterns in ``text``."""
-    return [
+def find_leaks(
+    redactor: Redactor, text: str, file: str, member: str | None = None, near: bool = True
+) -> list[Leak]:
+    """Every match of the redactor's terms and patterns in ``text`` and, with ``near``, every
+    word one edit from a listed name (:meth:`~qualflow.clean.deid.Redactor.near_misses`), in
+    text order."""
+    leaks = [
         Leak(file, start, redactor.mask(text[start:end]), member)
         for start, end in redactor.spans(text)
     ]
+    if near:
+        leaks += [
+            Leak(file, offset, f"a spelling one edit from {placeholder}", member)
+            for offset, placeholder in redactor.near_misses(text)
+        ]
+    return sorted(leaks, key=lambda leak: leak.offset)
 
 
 def raise_on_leaks(leaks: Sequence[Leak], scanned: str) -> None:
@@ -117,7 +127,8 @@ def raise_on_leaks(leaks: Sequence[Leak], scanned: str) -> None:
         first.file,
         f"offset {first.offset}: {first.what} survives de-identification in {scanned} "
         f"({len(leaks)} leak(s) in {files} file(s)); remove it at its source or add the "
-        "variant to the redaction list",
+        "variant to the redaction list (an ordinary word spelled like a name: deid.not_names "
+        "in config.yaml)",
         element=first.member,
     )
 
@@ -129,10 +140,12 @@ def check_clean_transcript(redactor: Redactor, result: CleanTranscript) -> None:
     """Scan what one cleaned transcript sends out of the cleaning stage: its text (the units
     are spans of it), its marker values and its report row. LeakError if anything survived."""
     name = f"{result.transcript_id}.txt"
-    leaks = find_leaks(redactor, result.text, name)
+    # Near spellings in the text and marker values: checked before, naming the raw line
+    # (qualflow.clean.transcript.check_near_misses).
+    leaks = find_leaks(redactor, result.text, name, near=False)
     if len(result.markers):
         values = "\n".join(map(str, result.markers["value"]))
-        leaks += find_leaks(redactor, values, f"markers.csv ({result.transcript_id})")
+        leaks += find_leaks(redactor, values, f"markers.csv ({result.transcript_id})", near=False)
     report = "\n".join(str(v) for v in result.report.values())
     leaks += find_leaks(redactor, report, f"cleaning_report.csv ({result.transcript_id})")
     raise_on_leaks(leaks, "the cleaned output")
@@ -316,11 +329,13 @@ def run_leak_gate(
     roots: Sequence[str | PathLike[str]],
     report: str | PathLike[str],
     exclude: Iterable[str | PathLike[str]] = (),
+    not_names: Sequence[str] = (),
 ) -> None:
-    """:func:`leak_gate` with the study's redaction list and patterns (the rule's entry)."""
+    """:func:`leak_gate` with the study's redaction list, patterns and ``deid.not_names`` (the
+    rule's entry)."""
     from qualflow.clean.deid import Redactor
 
-    leak_gate(Redactor.from_csv(redaction_csv, patterns), roots, report, exclude)
+    leak_gate(Redactor.from_csv(redaction_csv, patterns, not_names), roots, report, exclude)
 
 
 def scan_texts(redactor: Redactor, texts: Mapping[str, str]) -> list[Leak]:

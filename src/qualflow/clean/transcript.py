@@ -184,8 +184,8 @@ def clean_transcript(
     if redactor is not None:
         from qualflow.clean.leakgate import check_clean_transcript
 
+        check_near_misses(redactor, path, parsed, result)  # first: it can name the raw line
         check_clean_transcript(redactor, result)
-        check_near_misses(redactor, path, parsed, result)
     return result
 
 
