@@ -507,6 +507,29 @@ def test_listed_spellings_placeholders_short_names_and_common_words_are_not(text
     assert redactor_for(NEAR).near_misses(text) == []
 
 
+@pytest.mark.parametrize(
+    "text, word, placeholder",
+    [
+        ("Benedict Chuah said so.", "Chuah", "[STAFF_1]"),  # after the redacted first name
+        ("Mr. Chuah said so.", "Chuah", "[STAFF_1]"),  # after a title's short form
+        ("Ask Mr Chu.", "Chu", "[STAFF_1]"),  # three letters: the context makes it safe
+    ],
+)
+def test_the_next_word_of_a_longer_term_is_checked_after_its_title_or_first_name(
+    text, word, placeholder
+):
+    redactor = redactor_for(NEAR + [("Mr Chua", "STAFF", "chua")])
+    redacted = redactor.redact(text).text
+    assert redactor.near_misses(redacted) == [(redacted.index(word), placeholder)]
+
+
+def test_a_spelled_out_title_is_no_context():
+    """``sister`` and ``doctor`` are ordinary words: no check of the word after them."""
+    redactor = redactor_for([("Sister Wong", "STAFF", "wong"), ("Dr Lee", "STAFF", "lee")])
+    assert redactor.near_misses("My sister long ago; the doctor let me go.") == []
+    assert redactor.near_misses("Sr Wang and Dr Lea") == [(3, "[STAFF_1]"), (15, "[STAFF_2]")]
+
+
 def test_not_names_lets_an_ordinary_word_through():
     rows = [("Maria", "PARTICIPANT", "maria")]
     text = "Her mania came back."

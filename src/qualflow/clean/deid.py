@@ -96,6 +96,12 @@ TITLES = (
 )
 _TITLE_KEY = {spelling: forms[0] for forms in TITLES for spelling in forms}
 _TITLE_FORMS = {forms[0]: forms for forms in TITLES}
+# A title's short form or a placeholder, separators, and the word after it (lower-cased text).
+_CONTINUATION = re.compile(
+    r"(?<![^\W\d_])(\[[a-z][a-z0-9_]*_\d+\]|"
+    + "|".join(sorted(_TITLE_FORMS, key=len, reverse=True))
+    + rf")[{SEPARATORS}]+([^\W\d_]{{3,}})(?![^\W\d_])"
+)
 # The trie atom, besides a term's characters, for a run of separators (or none).
 _SEP = "\x00"
 # Where a term may end: after a letter, not before another letter; otherwise not before a
@@ -107,7 +113,7 @@ _TERM_END = r"(?:(?<=[^\W\d_])(?![^\W\d_])|(?<![^\W\d_])(?!\w))"
 NEAR_MISS_MIN_LETTERS = 5
 #: Runs of letters long enough to be a checked spelling.
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{NEAR_MISS_MIN_LETTERS},}}")
-_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*_\d+\]")
+_PLACEHOLDER = re.compile(r"\[[a-z][a-z0-9_]*_\d+\]")  # in lower-cased text
 
 
 def one_edit_spellings(word: str) -> set[str]:
@@ -151,6 +157,36 @@ def near_spellings(
         for spelling in sorted(one_edit_spellings(name)):
             if len(spelling) >= NEAR_MISS_MIN_LETTERS and spelling not in allowed:
                 near.setdefault(spelling, placeholder)
+    return near
+
+
+def near_continuations(
+    terms: Iterable[str], placeholders: Iterable[str], not_names: Iterable[str] = ()
+) -> dict[tuple[str, str], str]:
+    """``{(context, spelling): placeholder}`` for the next word of a longer listed term written
+    with one edit, where what comes before it is a title (``Mr Chuah`` for ``Mr Chua``) or a
+    shorter listed term of the same entity, already a placeholder by then (``[STAFF_1]
+    Chuah`` for ``Benedict Chua`` once ``Benedict`` is redacted). The context makes short
+    words safe to check (three letters and up). Only a title's short form is a context: the
+    long forms are ordinary words too (``my sister long ago`` is not ``Sister Wong``)."""
+    words_of = [[w for w in _SEP_SPLIT.split(term_key(term)) if w] for term in terms]
+    placeholders = list(placeholders)
+    entity_of = {" ".join(words): ph for words, ph in zip(words_of, placeholders, strict=True)}
+    allowed = {w for words in words_of for w in words} | {term_key(w) for w in not_names}
+    near: dict[tuple[str, str], str] = {}
+    for words, placeholder in zip(words_of, placeholders, strict=True):
+        for i in range(1, len(words)):
+            if i == 1 and words[0] in _TITLE_KEY:
+                context = _TITLE_KEY[words[0]]
+            elif entity_of.get(" ".join(words[:i])) == placeholder:
+                context = placeholder.lower()
+            else:
+                continue
+            if not words[i].isalpha():
+                continue
+            for spelling in sorted(one_edit_spellings(words[i])):
+                if len(spelling) >= 3 and spelling not in allowed:
+                    near.setdefault((context, spelling), placeholder)
     return near
 
 
@@ -387,6 +423,7 @@ class Redactor:
         )
         self._kind_of = dict(zip(terms["placeholder"], terms["kind"], strict=True))
         self._near = near_spellings(terms["term"], terms["placeholder"], not_names)
+        self._near_after = near_continuations(terms["term"], terms["placeholder"], not_names)
         self._regex = self._compile()
         self._numbering = KindNumbering()
 
@@ -460,19 +497,24 @@ class Redactor:
         return [(start, end) for _, start, end, _ in self._matches(text)]
 
     def near_misses(self, text: str) -> list[tuple[int, str]]:
-        """``(offset, placeholder)`` of every word in ``text`` (placeholders aside) one edit
-        away from a checked listed name, in text order: a spelling the list does not hold."""
-        if not self._near:
-            return []
-        low = lowered(_PLACEHOLDER.sub(lambda m: " " * len(m.group()), text))
-        found = set(_LONG_WORD.findall(low)).intersection(self._near)
-        if not found:
-            return []
-        return [
-            (match.start(), self._near[match.group()])
-            for match in _LONG_WORD.finditer(low)
-            if match.group() in found
-        ]
+        """``(offset, placeholder)`` of every word in ``text`` one edit away from a listed name
+        the list does not spell that way, in text order: a checked name word (see
+        :func:`near_spellings`), or the next word of a longer term after a title or a
+        placeholder (:func:`near_continuations`)."""
+        low = lowered(text)
+        found: dict[int, str] = {}
+        if self._near_after:
+            for match in _CONTINUATION.finditer(low):
+                hit = self._near_after.get((match.group(1), match.group(2)))
+                if hit is not None:
+                    found[match.start(2)] = hit
+        if self._near:
+            words = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), low)
+            spelled = set(_LONG_WORD.findall(words)).intersection(self._near)
+            for match in _LONG_WORD.finditer(words) if spelled else ():
+                if match.group() in spelled:
+                    found.setdefault(match.start(), self._near[match.group()])
+        return sorted(found.items())
 
     def mask_error(self, err: InputError) -> InputError:
         """``err`` with listed terms and pattern values masked in its message (a parser's

@@ -211,8 +211,8 @@ def check_near_misses(
         f"the turn starting here has a word one edit (a letter added, dropped or changed, or two "
         f"swapped) away from the listed name {placeholder} "
         f"that the redaction list does not hold ({len(found)} such word(s) in this file): if it "
-        "is that name, add this spelling to the redaction list with the same entity; if it is "
-        "an ordinary word, list it under deid.not_names in config.yaml",
+        "is a name, add it to the redaction list (with that entity if it is the same person); "
+        "if it is an ordinary word, list it under deid.not_names in config.yaml",
         line=parsed.turns[turn - 1].line,
     )
 
