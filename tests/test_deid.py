@@ -566,3 +566,18 @@ def test_not_names_reach_cleaning_from_the_caller(tmp_path):
         run(root)
     out = run(root, not_names=("Mania",))
     assert "the mania came back" in (out / "50001_1.txt").read_text(encoding="utf-8")
+
+
+def test_a_near_spelling_in_a_transcription_note_names_its_turns_line(tmp_path):
+    """Marker values are scanned together; the hit is traced back to its own turn."""
+    root = make_study(
+        tmp_path,
+        {
+            "50001_1": "I: Hello [00:00:01]. [laughs]\nP: Hi [00:00:04].\nI: And the team?\n"
+            "P: Fine [00:00:09] [crosstalk with Farha] yes.\n"
+        },
+        REDACTION,
+    )
+    with pytest.raises(InputError) as caught:
+        run(root)
+    assert caught.value.line == 4 and "[STAFF_2]" in str(caught.value)

@@ -97,7 +97,9 @@ TITLES = (
 _TITLE_KEY = {spelling: forms[0] for forms in TITLES for spelling in forms}
 _TITLE_FORMS = {forms[0]: forms for forms in TITLES}
 # A title's short form or a placeholder, separators, and the word after it (lower-cased text).
+# (The lookahead on the first characters is a cheap first test at each position.)
 _CONTINUATION = re.compile(
+    rf"(?=[\[{''.join(sorted({form[0] for form in _TITLE_FORMS}))}])"
     r"(?<![^\W\d_])(\[[a-z][a-z0-9_]*_\d+\]|"
     + "|".join(sorted(_TITLE_FORMS, key=len, reverse=True))
     + rf")[{SEPARATORS}]+([^\W\d_]{{3,}})(?![^\W\d_])"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -201,8 +202,12 @@ def check_near_misses(
         (max(1, bisect.bisect_right(starts, offset)), placeholder)
         for offset, placeholder in redactor.near_misses(result.text)
     ]
-    for turn, value in zip(result.markers["turn"], result.markers["value"], strict=True):
-        found += [(int(turn), placeholder) for _, placeholder in redactor.near_misses(str(value))]
+    # marker values in one pass (a transcript may have thousands of timestamps)
+    values = [str(value) for value in result.markers["value"]]
+    value_starts = list(itertools.accumulate((len(v) + 1 for v in values[:-1]), initial=0))
+    turns = result.markers["turn"].tolist()
+    for offset, placeholder in redactor.near_misses("\n".join(values)):
+        found.append((int(turns[bisect.bisect_right(value_starts, offset) - 1]), placeholder))
     if not found:
         return
     turn, placeholder = min(found)
