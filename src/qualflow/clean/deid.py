@@ -16,8 +16,10 @@ A third check catches what the list does not spell: a word one edit away (Damera
 dropped, added or changed, or two neighbours swapped) from a listed name — ``Benedikt`` for
 ``Benedict`` — is not guessed at but stops the cleaning (:meth:`Redactor.near_misses`), naming
 the transcript and line, so that the team adds that spelling to the list (or, for an ordinary
-word, to ``deid.not_names``). Names of fewer than :data:`NEAR_MISS_MIN_LETTERS` letters are not
-checked: too many ordinary words lie one letter from them.
+word, to ``deid.not_names``). A name alone is checked from :data:`NEAR_MISS_MIN_LETTERS`
+letters (too many ordinary words lie one letter from a shorter one); the next word of a longer
+term from three letters, where a title's short form or a shorter term of the same person comes
+before it (``Mr Chuah``, ``Benedict Chuah``).
 
 The list may hold thousands of terms, so the terms are compiled into one regular expression
 shaped as a prefix trie (one alternation per shared prefix), which the regex engine walks in
@@ -130,12 +132,22 @@ def one_edit_spellings(word: str) -> set[str]:
     return (deleted | swapped | changed | inserted) - {word}
 
 
+def _words(term: str) -> list[str]:
+    """A term's words as compared: normalised, lower case, split at separators."""
+    return [w for w in _SEP_SPLIT.split(term_key(term)) if w]
+
+
+def _allowed(words_of: Iterable[list[str]], not_names: Iterable[str]) -> set[str]:
+    """Spellings never reported: every word of a listed term, and the ``not_names``."""
+    return {w for words in words_of for w in words} | {term_key(w) for w in not_names}
+
+
 def checked_name(term: str) -> str | None:
     """The name word of a listed term that the near-spelling check covers: a one-word term
     (``Benedict``) or the name after a title (``Dr Krishnan``), in lower case, if it is all
     letters and at least :data:`NEAR_MISS_MIN_LETTERS` long; otherwise None (longer terms
     share ordinary words such as ``clinic`` or ``ward``)."""
-    words = [w for w in _SEP_SPLIT.split(term_key(term)) if w]
+    words = _words(term)
     if len(words) == 2 and words[0] in _TITLE_KEY:
         words = words[1:]
     if len(words) != 1 or not words[0].isalpha() or len(words[0]) < NEAR_MISS_MIN_LETTERS:
@@ -149,8 +161,7 @@ def near_spellings(
     """``{spelling: placeholder}`` for every spelling one edit from a checked name (see
     :func:`checked_name`), leaving out any word of a listed term and the ``not_names``."""
     terms = list(terms)
-    listed = {w for term in terms for w in _SEP_SPLIT.split(term_key(term)) if w}
-    allowed = listed | {term_key(word) for word in not_names}
+    allowed = _allowed(map(_words, terms), not_names)
     near: dict[str, str] = {}
     for term, placeholder in zip(terms, placeholders, strict=True):
         name = checked_name(term)
@@ -171,10 +182,10 @@ def near_continuations(
     Chuah`` for ``Benedict Chua`` once ``Benedict`` is redacted). The context makes short
     words safe to check (three letters and up). Only a title's short form is a context: the
     long forms are ordinary words too (``my sister long ago`` is not ``Sister Wong``)."""
-    words_of = [[w for w in _SEP_SPLIT.split(term_key(term)) if w] for term in terms]
+    words_of = [_words(term) for term in terms]
     placeholders = list(placeholders)
     entity_of = {" ".join(words): ph for words, ph in zip(words_of, placeholders, strict=True)}
-    allowed = {w for words in words_of for w in words} | {term_key(w) for w in not_names}
+    allowed = _allowed(words_of, not_names)
     near: dict[tuple[str, str], str] = {}
     for words, placeholder in zip(words_of, placeholders, strict=True):
         for i in range(1, len(words)):
